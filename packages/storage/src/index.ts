@@ -1,0 +1,44 @@
+export type {
+  DeleteOptions,
+  GetOptions,
+  ListEntry,
+  ListOptions,
+  ListPage,
+  ObjectBody,
+  ObjectStore,
+  OperationOptions,
+  PutOptions,
+  PutResult,
+  StoreCapabilities,
+  StoredObject,
+} from './object-store';
+export {
+  AccessDeniedError,
+  InvalidKeyError,
+  isStorageError,
+  NotFoundError,
+  OutcomeUnknownError,
+  PreconditionFailedError,
+  StorageError,
+  StorageUnavailableError,
+  StoreConfigurationError,
+  UnsafeStoreError,
+  UnsupportedOperationError,
+} from './errors';
+export type { StorageErrorCode, StorageErrorContext, StorageOperation } from './errors';
+export { assertValidKey, assertValidPrefix, compareKeys, MAX_KEY_BYTES } from './keys';
+export { contentEtag, normalizeEtag } from './etag';
+export { bytesToText, toBytes } from './body';
+export { sleep, throwIfAborted } from './abort';
+export { assertOnePrecondition } from './preconditions';
+export { DEFAULT_LIST_LIMIT, effectiveListLimit } from './list-pages';
+export { MemoryStore } from './memory-store';
+export type { MemoryStoreOptions } from './memory-store';
+export { FileSystemStore } from './file-system-store/file-system-store';
+export type { FileSystemStoreOptions } from './file-system-store/file-system-store';
+export { normalizePrefix, parseConnectionString, redactConnectionString } from './connection-string';
+export type { ConnectionString, S3ConnectionOptions } from './connection-string';
+export { createStore } from './create-store';
+export type { CreateStoreOptions } from './create-store';
+export { probeStorage } from './probe-storage';
+export type { ProbeOptions, ProbeReport, ProbeCheck } from './probe-storage';

@@ -1,0 +1,43 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+
+/** What is needed to reach an S3 endpoint: an `S3TestTarget`, or a started `S3TestServer`. */
+export interface S3TestConnection {
+  /** The endpoint, e.g. `http://127.0.0.1:41234`. Use path-style addressing. */
+  endpoint: string;
+  /** The region to sign with. */
+  region: string;
+  /** The access key. */
+  accessKeyId: string;
+  /** The secret key. */
+  secretAccessKey: string;
+}
+
+/** How tests reach the S3 endpoint the globalSetup provided. */
+export interface S3TestTarget extends S3TestConnection {
+  /** True when the globalSetup started this server itself (a throwaway Ceph), false for `S3_TEST_ENDPOINT`. */
+  managed: boolean;
+}
+
+/** A uniquely named bucket made for one test file. */
+export interface TestBucket {
+  /** The bucket name. */
+  name: string;
+  /** Deletes every object in the bucket, then the bucket. */
+  remove(): Promise<void>;
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    /** Provided by `@tooling/s3-test-server/vitest-global-setup`; `null` when no S3 endpoint is available. */
+    s3: S3TestTarget | null;
+  }
+}
+
+/** The S3 endpoint the globalSetup provided, or `undefined` when there is none: use `describe.skipIf(!target)`. */
+export declare function s3TestTarget(): S3TestTarget | undefined;
+
+/** An S3 client for `target` configured as RGW needs (path-style, checksums only when required). */
+export declare function createTestClient(target: S3TestConnection): S3Client;
+
+/** Creates a uniquely named bucket; its `remove()` empties and deletes it. */
+export declare function createTestBucket(target: S3TestConnection, options?: { namePrefix?: string }): Promise<TestBucket>;

@@ -31,7 +31,7 @@ export { contentEtag, normalizeEtag } from './etag';
 export { bytesToText, toBytes } from './body';
 export { sleep, throwIfAborted } from './abort';
 export { assertOnePrecondition } from './preconditions';
-export { DEFAULT_LIST_LIMIT, effectiveListLimit } from './list-pages';
+export { DEFAULT_LIST_LIMIT, effectiveListLimit, pageOfSortedKeys } from './list-pages';
 export { MemoryStore } from './memory-store';
 export type { MemoryStoreOptions } from './memory-store';
 export { FileSystemStore } from './file-system-store/file-system-store';

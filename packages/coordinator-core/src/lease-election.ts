@@ -1,0 +1,352 @@
+import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
+import type { CoordinatorConfig } from './config';
+import type { Clock, Timers } from './environment';
+import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type LeaseRecord, type ParsedLeaseRecord } from './lease-record';
+
+/**
+ * The lease algorithm, in one place. One instance per worker and namespace; the coordinator
+ * calls {@link LeaseElection.runCycle} on every heartbeat and acts on what it reports.
+ *
+ * Rules that make two leaders impossible:
+ *
+ * 1. The record changes only by conditional writes: create-if-absent, or compare-and-swap on the
+ *    ETag this worker read. A refused write (412) is a loss; an unknown outcome is settled by
+ *    re-reading, never assumed.
+ * 2. A follower takes over only after it has seen the *same* record (same ETag) for
+ *    `leaseTimeout`, measured on its own monotonic clock from the moment its read returned. A
+ *    read that returns a version cannot return before that version was written, so this wait
+ *    starts no earlier than the holder's last renewal began.
+ * 3. The holder considers itself leader only until (start of its last successful renewal) +
+ *    `renewDeadline`, which is shorter than `leaseTimeout`. No wall clocks, no clock comparison
+ *    between hosts: only the *rates* of the two monotonic clocks matter, and the margin
+ *    (`leaseTimeout - renewDeadline`) absorbs any realistic drift.
+ * 4. Every new term has epoch = highest epoch ever seen + 1, and every write changes the bytes.
+ */
+export class LeaseElection {
+  readonly #store: ObjectStore;
+  readonly #key: string;
+  readonly #namespace: string;
+  readonly #workerId: string;
+  readonly #config: CoordinatorConfig;
+  readonly #clock: Clock;
+  readonly #timers: Timers;
+  readonly #epochFloor: (() => Promise<number>) | undefined;
+
+  /** The version of the record last seen, and when (monotonic) it was first seen. */
+  #observation: Observation | undefined;
+  /** The term this worker holds, if any. */
+  #term: Term | undefined;
+  #highestEpochSeen = 0;
+
+  constructor(options: LeaseElectionOptions) {
+    this.#store = options.store;
+    this.#key = options.key;
+    this.#namespace = options.namespace;
+    this.#workerId = options.workerId;
+    this.#config = options.config;
+    this.#clock = options.clock;
+    this.#timers = options.timers;
+    this.#epochFloor = options.epochFloor;
+  }
+
+  /** Whether this worker holds the lease now: it has a term and its renew deadline has not passed. */
+  get isLeader(): boolean {
+    return this.#term !== undefined && this.#withinDeadline(this.#term);
+  }
+
+  /** The held term's epoch, or the highest epoch seen. */
+  get epoch(): number {
+    return this.#term?.epoch ?? this.#highestEpochSeen;
+  }
+
+  /** The leader as last seen (this worker while it leads), or `null`. */
+  get leader(): string | null {
+    if (this.isLeader) return this.#workerId;
+    const parsed = this.#observation?.parsed;
+    const recorded = parsed?.valid === true ? parsed.record.leader : null;
+    // Our own record after our deadline passed: nobody is acting as leader.
+    return recorded === this.#workerId ? null : recorded;
+  }
+
+  /** Monotonic time at which this worker stops being leader unless it renews; `undefined` when not leading. */
+  get renewDeadlineAt(): number | undefined {
+    return this.#term?.renewDeadlineAt;
+  }
+
+  /**
+   * When a follower could next take the lease over (monotonic), if the record it watches does not
+   * change: lets the coordinator check at exactly that moment instead of the next heartbeat.
+   */
+  get takeoverPossibleAt(): number | undefined {
+    if (this.#term !== undefined || this.#observation === undefined) return undefined;
+    return this.#observation.firstSeenAt + this.#waitBeforeTakeover(this.#observation.parsed);
+  }
+
+  /** The record as last seen, when it was valid. */
+  get lastRecord(): LeaseRecord | undefined {
+    const parsed = this.#observation?.parsed;
+    return parsed?.valid === true ? parsed.record : undefined;
+  }
+
+  /**
+   * One heartbeat: the leader renews; a follower reads the record and takes it over if it was
+   * released, is missing, or has not changed for `leaseTimeout`.
+   */
+  async runCycle(signal?: AbortSignal): Promise<CycleReport> {
+    if (this.#term !== undefined) {
+      if (this.#withinDeadline(this.#term)) return this.#renew(this.#term, signal);
+      // The deadline passed without a renewal: this worker already stopped leading. Whether it
+      // can lead again is decided like any follower's claim (its own record may be re-taken at once).
+      this.#term = undefined;
+    }
+    return this.#observeAndClaim(signal);
+  }
+
+  /**
+   * Gives the lease up: stops leading at once, then marks the record released by
+   * compare-and-swap so a follower takes over at its next heartbeat instead of waiting for
+   * expiry. A refused or failed release is harmless: followers then wait for expiry.
+   */
+  async release(signal?: AbortSignal): Promise<boolean> {
+    const term = this.#term;
+    this.#term = undefined;
+    if (term === undefined || !this.#withinDeadline(term)) return false;
+    const released: LeaseRecord = {
+      ...term.record,
+      leader: null,
+      previousLeader: this.#workerId,
+      renewals: term.record.renewals + 1,
+      renewedAt: this.#clock.wallNow(),
+    };
+    try {
+      const { etag } = await this.#store.put(this.#key, encodeLeaseRecord(released), { ifMatch: term.etag, signal });
+      this.#observe(etag, { valid: true, record: released }, this.#clock.monotonicNow());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #renew(term: Term, signal: AbortSignal | undefined): Promise<CycleReport> {
+    const startedAt = this.#clock.monotonicNow();
+    const startedWallAt = this.#clock.wallNow();
+    const renewed: LeaseRecord = { ...term.record, renewals: term.record.renewals + 1, renewedAt: this.#clock.wallNow() };
+    const outcome = await this.#conditionalWrite(renewed, { ifMatch: term.etag }, signal);
+    if (outcome.kind === 'written') {
+      this.#observe(outcome.etag, { valid: true, record: renewed }, this.#clock.monotonicNow());
+      if (!this.#withinDeadline(term)) {
+        // The renewal landed, but only after this worker had already stopped leading at the old
+        // deadline. Resuming the same term would reuse its epoch for a second stretch of
+        // leadership; instead the term ends, and the next cycle claims the record anew.
+        this.#term = undefined;
+        return { kind: 'lost', epoch: term.epoch, reason: 'the renewal completed after the renew deadline' };
+      }
+      this.#term = { ...term, etag: outcome.etag, record: renewed, ...this.#deadlineFrom(startedAt, startedWallAt) };
+      return { kind: 'renewed', epoch: term.epoch };
+    }
+    if (outcome.kind === 'refused' || (outcome.readable && outcome.current?.etag !== term.etag)) {
+      // Someone else changed the record: this term is over.
+      this.#term = undefined;
+      this.#observation = undefined;
+      return { kind: 'lost', epoch: term.epoch, reason: 'the lease record was changed by another worker' };
+    }
+    // Not applied, or unknown and unreadable: still leader until the deadline; retry soon.
+    return { kind: 'renew-failed', epoch: term.epoch, error: outcome.error };
+  }
+
+  async #observeAndClaim(signal: AbortSignal | undefined): Promise<CycleReport> {
+    let current: StoredObject | undefined;
+    try {
+      current = await this.#store.get(this.#key, { signal });
+    } catch (error) {
+      return { kind: 'read-failed', error };
+    }
+    const readAt = this.#clock.monotonicNow();
+
+    if (current === undefined) {
+      // A worker that has never seen a record may create the first one at once. One that has seen
+      // a record and now finds none (deleted by hand) waits, like for any version: its leader may
+      // still be acting until its next renewal fails.
+      const sawRecordBefore = this.#observation !== undefined;
+      this.#observe(MISSING, { valid: false, reason: 'the lease record does not exist' }, readAt);
+      const absentFor = readAt - (this.#observation as Observation).firstSeenAt;
+      if (sawRecordBefore && absentFor < this.#config.leaseTimeout) return { kind: 'following', leader: null, epoch: this.#highestEpochSeen };
+      return this.#claim(undefined, { ifNoneMatch: '*' }, signal);
+    }
+
+    const parsed = parseLeaseRecord(current.body);
+    this.#observe(current.etag, parsed, readAt);
+    const observation = this.#observation as Observation;
+
+    const claimable =
+      (parsed.valid && parsed.record.leader === null) || // released by its holder, who stopped first
+      (parsed.valid && parsed.record.leader === this.#workerId) || // our own lapsed term: we stopped at its deadline
+      readAt - observation.firstSeenAt >= this.#waitBeforeTakeover(parsed);
+    if (!claimable) {
+      return parsed.valid
+        ? { kind: 'following', leader: parsed.record.leader, epoch: parsed.record.epoch }
+        : { kind: 'invalid-record', reason: parsed.reason };
+    }
+    return this.#claim(parsed.valid ? parsed.record : undefined, { ifMatch: current.etag }, signal);
+  }
+
+  async #claim(previous: LeaseRecord | undefined, condition: WriteCondition, signal: AbortSignal | undefined): Promise<CycleReport> {
+    if (previous === undefined && this.#epochFloor !== undefined) {
+      // The record is missing or unreadable, and with it the epoch history: recover the highest
+      // epoch from elsewhere, so that a new term never reuses one.
+      try {
+        this.#highestEpochSeen = Math.max(this.#highestEpochSeen, await this.#epochFloor());
+      } catch (error) {
+        return { kind: 'read-failed', error };
+      }
+    }
+    const startedAt = this.#clock.monotonicNow();
+    const now = this.#clock.wallNow();
+    const startedWallAt = now;
+    const claimed: LeaseRecord = {
+      format: LEASE_RECORD_FORMAT,
+      namespace: this.#namespace,
+      leader: this.#workerId,
+      epoch: Math.max(this.#highestEpochSeen, previous?.epoch ?? 0) + 1,
+      renewals: (previous?.renewals ?? 0) + 1,
+      leaseTimeout: this.#config.leaseTimeout,
+      previousLeader: previous?.leader ?? previous?.previousLeader ?? null,
+      acquiredAt: now,
+      renewedAt: now,
+    };
+    const outcome = await this.#conditionalWrite(claimed, condition, signal);
+    if (outcome.kind !== 'written') {
+      // Lost the race, or cannot tell and the re-read does not show our bytes. The next read sees
+      // the winner's version, and the wait for expiry starts again from there.
+      return { kind: 'claim-lost', error: outcome.error };
+    }
+    this.#highestEpochSeen = claimed.epoch;
+    this.#term = { epoch: claimed.epoch, etag: outcome.etag, record: claimed, ...this.#deadlineFrom(startedAt, startedWallAt) };
+    this.#observe(outcome.etag, { valid: true, record: claimed }, this.#clock.monotonicNow());
+    return { kind: 'acquired', epoch: claimed.epoch, previousLeader: claimed.previousLeader };
+  }
+
+  /**
+   * A conditional write whose outcome is always settled: written, refused, or — when the store
+   * cannot tell (timeout, 5xx, 409) — decided by re-reading: our exact bytes (they hold our id
+   * and a fresh counter, so nobody else writes them) mean it was applied.
+   */
+  async #conditionalWrite(record: LeaseRecord, condition: WriteCondition, signal: AbortSignal | undefined): Promise<WriteOutcome> {
+    const body = encodeLeaseRecord(record);
+    try {
+      const { etag } = await this.#store.put(this.#key, body, { ...condition, signal });
+      return { kind: 'written', etag };
+    } catch (error) {
+      if (isStorageError(error, 'PRECONDITION_FAILED')) return { kind: 'refused', error };
+      let current: StoredObject | undefined;
+      try {
+        // A fresh deadline: the write may have failed because the cycle's signal aborted.
+        current = await this.#readWithin(this.#config.heartbeatInterval);
+      } catch {
+        return { kind: 'unknown', error, readable: false, current: undefined };
+      }
+      if (current !== undefined && bytesToText(current.body) === body) return { kind: 'written', etag: current.etag };
+      return { kind: 'unknown', error, readable: true, current };
+    }
+  }
+
+  async #readWithin(budgetMs: number): Promise<StoredObject | undefined> {
+    const controller = new AbortController();
+    const timer = this.#timers.setTimeout(() => {
+      controller.abort(new Error(`Re-reading the lease record took longer than ${budgetMs} ms`));
+    }, budgetMs);
+    try {
+      return await this.#store.get(this.#key, { signal: controller.signal });
+    } finally {
+      this.#timers.clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The leader's deadline, on both of its own clocks. The monotonic one is the real bound; the
+   * wall one is a second, local-only guard: Linux's monotonic clock stops while the host is
+   * suspended (laptop lid, paused VM) and would let a resumed leader act on a lapsed lease. The
+   * wall clock can only end a term earlier (if it jumps forward), never extend it.
+   */
+  #deadlineFrom(startedAt: number, startedWallAt: number): Pick<Term, 'renewDeadlineAt' | 'renewDeadlineWallAt'> {
+    return { renewDeadlineAt: startedAt + this.#config.renewDeadline, renewDeadlineWallAt: startedWallAt + this.#config.renewDeadline };
+  }
+
+  #withinDeadline(term: Term): boolean {
+    return this.#clock.monotonicNow() < term.renewDeadlineAt && this.#clock.wallNow() < term.renewDeadlineWallAt;
+  }
+
+  /** Records a version; the wait for expiry restarts only when the ETag changes. */
+  #observe(etag: string, parsed: ParsedLeaseRecord, seenAt: number): void {
+    if (parsed.valid) this.#highestEpochSeen = Math.max(this.#highestEpochSeen, parsed.record.epoch);
+    if (this.#observation?.etag === etag) return;
+    this.#observation = { etag, parsed, firstSeenAt: seenAt };
+  }
+
+  /**
+   * How long a version must stay unchanged before a follower may take over: the longer of its
+   * own `leaseTimeout` and the holder's (a holder configured with a longer lease keeps it).
+   * An unreadable record gets the same wait: it may be a live leader's, written by a newer version.
+   */
+  #waitBeforeTakeover(parsed: ParsedLeaseRecord): number {
+    return parsed.valid ? Math.max(this.#config.leaseTimeout, parsed.record.leaseTimeout) : this.#config.leaseTimeout;
+  }
+}
+
+/** What {@link LeaseElection} needs. */
+export interface LeaseElectionOptions {
+  /** The shared store. */
+  store: ObjectStore;
+  /** The key of the lease record (`…/state.json`). */
+  key: string;
+  /** The namespace, written into the record. */
+  namespace: string;
+  /** This worker's id. */
+  workerId: string;
+  /** Durations. */
+  config: CoordinatorConfig;
+  /** The clock leases are judged by. */
+  clock: Clock;
+  /** Timers, for the deadline of a re-read that settles an unknown outcome. */
+  timers: Timers;
+  /**
+   * The highest epoch known outside the lease record (the coordinator reads it from worker
+   * registrations). Consulted only when the record is missing or unreadable.
+   */
+  epochFloor?: () => Promise<number>;
+}
+
+/** What one heartbeat cycle did. */
+export type CycleReport =
+  | { kind: 'acquired'; epoch: number; previousLeader: string | null }
+  | { kind: 'renewed'; epoch: number }
+  | { kind: 'renew-failed'; epoch: number; error: unknown }
+  | { kind: 'lost'; epoch: number; reason: string }
+  | { kind: 'following'; leader: string | null; epoch: number }
+  | { kind: 'invalid-record'; reason: string }
+  | { kind: 'claim-lost'; error: unknown }
+  | { kind: 'read-failed'; error: unknown };
+
+interface Observation {
+  etag: string;
+  parsed: ParsedLeaseRecord;
+  firstSeenAt: number;
+}
+
+interface Term {
+  epoch: number;
+  etag: string;
+  record: LeaseRecord;
+  renewDeadlineAt: number;
+  renewDeadlineWallAt: number;
+}
+
+type WriteCondition = { ifNoneMatch: '*' } | { ifMatch: string };
+
+type WriteOutcome =
+  | { kind: 'written'; etag: string }
+  | { kind: 'refused'; error: unknown }
+  | { kind: 'unknown'; error: unknown; readable: boolean; current: StoredObject | undefined };
+
+/** The observation "no record exists", which must persist for a lease timeout like any version. */
+const MISSING = '<missing>';

@@ -1,0 +1,3 @@
+import { defineSweepShard } from './seed-sweep';
+
+defineSweepShard(1, 2);

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidNamespaceError, namespaceKeys } from './storage-keys';
+
+describe('namespaceKeys', () => {
+  it('lays keys out exactly as the guide shows', () => {
+    const keys = namespaceKeys('default');
+    expect(keys.state).toBe('plg_coordinator_global/default/state.json');
+    expect(keys.worker('gcs-default-1-abc')).toBe('plg_coordinator_global/default/workers/gcs-default-1-abc.json');
+    expect(keys.workersPrefix).toBe('plg_coordinator_global/default/workers/');
+  });
+
+  it('keeps namespaces apart', () => {
+    expect(namespaceKeys('namespace-a').state).toBe('plg_coordinator_global/namespace-a/state.json');
+    expect(namespaceKeys('namespace-b').state).toBe('plg_coordinator_global/namespace-b/state.json');
+    // No namespace's keys are a prefix of another's.
+    expect(namespaceKeys('a').workersPrefix.startsWith('plg_coordinator_global/a/')).toBe(true);
+    expect(namespaceKeys('ab').state.startsWith('plg_coordinator_global/a/')).toBe(false);
+  });
+
+  it.each(['', '..', '.hidden', 'a/b', 'a\\b', '../etc', 'x'.repeat(65), 'sp ace', 'ü'])('rejects %j', (namespace) => {
+    expect(() => namespaceKeys(namespace)).toThrow(InvalidNamespaceError);
+  });
+});

@@ -1,0 +1,42 @@
+/** The folder, under the store's prefix, where every coordinator keeps its records. */
+export const COORDINATOR_ROOT = 'plg_coordinator_global';
+
+// Letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters: a namespace is
+// one key segment, so it can neither reach another namespace's keys nor leave the root.
+const NAMESPACE_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+
+/** Raised for a namespace that could collide with another one's keys. */
+export class InvalidNamespaceError extends Error {
+  constructor(readonly namespace: unknown) {
+    super(
+      `Invalid coordinator namespace ${JSON.stringify(namespace)}: use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (no '/' or '..')`,
+    );
+    this.name = 'InvalidNamespaceError';
+  }
+}
+
+/** Throws {@link InvalidNamespaceError} unless `namespace` is a safe namespace name. */
+export function assertValidNamespace(namespace: unknown): asserts namespace is string {
+  if (typeof namespace !== 'string' || !NAMESPACE_PATTERN.test(namespace)) throw new InvalidNamespaceError(namespace);
+}
+
+/** The key layout of one namespace, exactly as the troubleshooting guide shows it. */
+export interface NamespaceKeys {
+  /** `plg_coordinator_global/<namespace>/state.json`: the lease. */
+  state: string;
+  /** `plg_coordinator_global/<namespace>/workers/`: the prefix of worker registrations. */
+  workersPrefix: string;
+  /** `plg_coordinator_global/<namespace>/workers/<workerId>.json`. */
+  worker(workerId: string): string;
+}
+
+/** The keys of `namespace`. */
+export function namespaceKeys(namespace: string): NamespaceKeys {
+  assertValidNamespace(namespace);
+  const base = `${COORDINATOR_ROOT}/${namespace}/`;
+  return {
+    state: `${base}state.json`,
+    workersPrefix: `${base}workers/`,
+    worker: (workerId) => `${base}workers/${workerId}.json`,
+  };
+}

@@ -1,0 +1,1 @@
+export type { CoordinatedPlugin, CoordinationMode, LeadershipChange, LeadershipSource } from './leadership';

@@ -176,7 +176,8 @@ mon warn on insecure global id reclaim allowed = false
 osd failsafe full ratio = .995
 debug ms = 0
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+# tcp_nodelay: without it a GET reply waits ~40 ms on the client's delayed ACK (Nagle on small packets).
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
 rgw data = $D/rgw
 rgw enable usage log = false
 rgw dns name = 127.0.0.1

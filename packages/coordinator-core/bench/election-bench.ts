@@ -21,7 +21,7 @@ import { createStore, type ObjectStore } from '@baton/storage';
 import { startS3TestServer, type S3TestServer } from '@tooling/s3-test-server';
 import { createTestBucket, type TestBucket } from '@tooling/s3-test-server/target';
 import { DEFAULT_COORDINATOR_CONFIG } from '../src/config';
-import type { Timers } from '../src/environment';
+import type { Timers } from '@baton/plugin';
 import type { GlobalCoordinator } from '../src/global-coordinator';
 import { connect, type Hub } from '../src/hub';
 import type { CountedOperation } from '../src/instrumented-store';

@@ -1,12 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { CoordinatedPlugin, LeadershipChange } from '@baton/plugin';
+import type { CoordinatedPlugin, LeadershipChange, Logger } from '@baton/plugin';
 import { MemoryStore, UnsafeStoreError, type ObjectBody, type PutOptions } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GlobalCoordinatorOptions } from './config';
 import { LeadershipLostError, type LeaderChangedEvent } from './global-coordinator';
 import { connect, type Hub } from './hub';
-import type { Logger } from './logger';
 
 const FAST: GlobalCoordinatorOptions = { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400, pluginStopTimeout: 200 };
 const hubs: Hub[] = [];

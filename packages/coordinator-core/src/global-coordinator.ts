@@ -1,11 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { CoordinatedPlugin, LeadershipChange, LeadershipSource } from '@baton/plugin';
+import type { CoordinatedPlugin, CoordinatorEnvironment, LeadershipChange, LeadershipSource, Logger, TimerHandle } from '@baton/plugin';
 import { UnsafeStoreError, type ObjectStore, type ProbeReport } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
-import type { CoordinatorEnvironment, TimerHandle } from './environment';
 import { InstrumentedStore, type StorageMetrics } from './instrumented-store';
 import { LeaseElection, type CycleReport } from './lease-election';
-import type { Logger } from './logger';
 import { namespaceKeys, type NamespaceKeys } from './storage-keys';
 import { WorkerRegistry, type ActiveWorker } from './worker-registry';
 

@@ -1,11 +1,9 @@
 import { hostname } from 'node:os';
-import type { CoordinatedPlugin } from '@baton/plugin';
+import { consoleLogger, silentLogger, systemEnvironment, type CoordinatedPlugin, type CoordinatorEnvironment, type Logger } from '@baton/plugin';
 import { createStore, probeStorage, type CreateStoreOptions, type ObjectStore, type ProbeReport } from '@baton/storage';
 import { resolveCoordinatorConfig, type CoordinatorConfig, type GlobalCoordinatorOptions } from './config';
-import { systemEnvironment, type CoordinatorEnvironment } from './environment';
 import { GlobalCoordinator } from './global-coordinator';
 import { HubClient } from './hub-client';
-import { consoleLogger, silentLogger, type Logger } from './logger';
 import { assertValidNamespace, COORDINATOR_ROOT } from './storage-keys';
 
 /** Options for {@link connect}. */

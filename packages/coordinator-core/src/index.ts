@@ -14,7 +14,6 @@ export { assertValidNamespace, COORDINATOR_ROOT, InvalidNamespaceError, namespac
 export type { NamespaceKeys } from './storage-keys';
 export type { ActiveWorker, WorkerRecord } from './worker-registry';
 export type { StorageMetrics } from './instrumented-store';
-export { consoleLogger, silentLogger } from './logger';
-export type { Logger, LogMethod } from './logger';
-export { systemEnvironment } from './environment';
-export type { Clock, CoordinatorEnvironment, TimerHandle, Timers } from './environment';
+// Re-exported so that adopting only the core needs no second import.
+export { consoleLogger, silentLogger, systemEnvironment } from '@baton/plugin';
+export type { Clock, CoordinatorEnvironment, Logger, LogMethod, TimerHandle, Timers } from '@baton/plugin';

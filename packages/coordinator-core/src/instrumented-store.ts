@@ -9,7 +9,7 @@ import type {
   PutResult,
   StoredObject,
 } from '@baton/storage';
-import type { Clock } from './environment';
+import type { Clock } from '@baton/plugin';
 
 /** Storage operations that are counted. */
 export type CountedOperation = 'get' | 'put' | 'delete' | 'list';

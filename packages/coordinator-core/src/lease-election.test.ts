@@ -1,7 +1,7 @@
 import { MemoryStore, OutcomeUnknownError, bytesToText, type ObjectBody, type ObjectStore, type PutOptions } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { resolveCoordinatorConfig, type GlobalCoordinatorOptions } from './config';
-import { systemEnvironment, type Clock } from './environment';
+import { systemEnvironment, type Clock } from '@baton/plugin';
 import { LeaseElection } from './lease-election';
 import { parseLeaseRecord } from './lease-record';
 

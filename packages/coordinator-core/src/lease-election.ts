@@ -1,6 +1,6 @@
 import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
-import type { Clock, Timers } from './environment';
+import type { Clock, Timers } from '@baton/plugin';
 import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type LeaseRecord, type ParsedLeaseRecord } from './lease-record';
 
 /**

@@ -1,7 +1,7 @@
 import { MemoryStore } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { resolveCoordinatorConfig } from './config';
-import type { Clock } from './environment';
+import type { Clock } from '@baton/plugin';
 import { namespaceKeys } from './storage-keys';
 import { WorkerRegistry } from './worker-registry';
 

@@ -1,6 +1,6 @@
 import { bytesToText, isStorageError, type ObjectStore } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
-import type { Clock } from './environment';
+import type { Clock } from '@baton/plugin';
 import type { NamespaceKeys } from './storage-keys';
 
 /** A worker's registration, `workers/<workerId>.json`. Wall-clock fields are informational. */

@@ -1,8 +1,7 @@
 import type { ObjectStore, ProbeReport } from '@baton/storage';
 import { resolveCoordinatorConfig, type CoordinatorConfig, type GlobalCoordinatorOptions } from '../config';
-import type { CoordinatorEnvironment } from '../environment';
 import { GlobalCoordinator } from '../global-coordinator';
-import { silentLogger } from '../logger';
+import { silentLogger, type CoordinatorEnvironment } from '@baton/plugin';
 import { SeededRandom, type Seed } from './seeded-random';
 import { randomClockOptions, SimulatedProcess } from './simulated-process';
 import { SimulatedScheduler } from './simulated-scheduler';

@@ -1,4 +1,4 @@
-import type { Clock, CoordinatorEnvironment, TimerHandle, Timers } from '../environment';
+import type { Clock, CoordinatorEnvironment, TimerHandle, Timers } from '@baton/plugin';
 import { randomBetween, type RandomSource, type SeededRandom } from './seeded-random';
 import type { ScheduledEvent, SimulatedScheduler } from './simulated-scheduler';
 

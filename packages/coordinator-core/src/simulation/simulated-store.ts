@@ -23,7 +23,7 @@ import {
   type StoreCapabilities,
   type StoredObject,
 } from '@baton/storage';
-import type { TimerHandle } from '../environment';
+import type { TimerHandle } from '@baton/plugin';
 import type { RandomSource, SeededRandom } from './seeded-random';
 import { SIMULATION_EPOCH_MS, type SimulatedProcess } from './simulated-process';
 import type { SimulatedScheduler } from './simulated-scheduler';

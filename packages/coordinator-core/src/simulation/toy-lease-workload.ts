@@ -1,5 +1,5 @@
 import { bytesToText, isStorageError, type ObjectStore } from '@baton/storage';
-import type { CoordinatorEnvironment } from '../environment';
+import type { CoordinatorEnvironment } from '@baton/plugin';
 import { SeededRandom, type Seed } from './seeded-random';
 import { randomClockOptions, SimulatedProcess } from './simulated-process';
 import { SimulatedScheduler } from './simulated-scheduler';

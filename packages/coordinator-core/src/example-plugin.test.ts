@@ -1,0 +1,59 @@
+import { LeaderWorkRunner, type CoordinatedPlugin, type LeaderWorkContext, type LeadershipChange } from '@baton/plugin';
+import { MemoryStore } from '@baton/storage';
+import { describe, expect, it } from 'vitest';
+import { connect, type Hub, type HubPlugin } from './hub';
+
+// The plugin a README reader would write: leader-only work in well under 50 lines.
+class TickPlugin implements HubPlugin, CoordinatedPlugin {
+  readonly name = 'ticks';
+  #runner: LeaderWorkRunner | undefined;
+
+  constructor(readonly shared: { ticks: { worker: string; epoch: number }[] }) {}
+
+  async install(hub: Hub): Promise<void> {
+    const coordinator = await hub.getGlobalCoordinator('default');
+    this.#runner = new LeaderWorkRunner(coordinator, { name: this.name, intervalMs: 10, run: (context) => this.#tick(coordinator.workerId, context) });
+    coordinator.subscribePlugin(this); // tells us the current state at once
+  }
+
+  onGlobalLeaderChange(change: LeadershipChange): void {
+    this.#runner?.onLeadershipChange(change);
+  }
+
+  stopLeaderWork({ signal }: { signal: AbortSignal }): Promise<void> {
+    return this.#runner?.stop({ signal }) ?? Promise.resolve();
+  }
+
+  #tick(worker: string, { epoch, signal }: LeaderWorkContext): Promise<void> {
+    signal.throwIfAborted(); // the fence: never act after leadership ended
+    this.shared.ticks.push({ worker, epoch });
+    return Promise.resolve();
+  }
+}
+
+describe('a leader-only plugin on LeaderWorkRunner', () => {
+  it('works only on the leader, hands over with the lease, and fences each term by its epoch', async () => {
+    const store = new MemoryStore();
+    const shared = { ticks: [] as { worker: string; epoch: number }[] };
+    const options = { globalCoordinator: { heartbeatInterval: 30, leaseTimeout: 200, workerTimeout: 300 } };
+    const hubs = [await connect(store, options), await connect(store, options)];
+    try {
+      for (const hub of hubs) await hub.usePlugin(new TickPlugin(shared));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const first = new Set(shared.ticks.map((tick) => tick.worker));
+      expect(first.size).toBe(1);
+      expect(shared.ticks.every((tick) => tick.epoch === 1)).toBe(true);
+
+      const [leaderHub] = await Promise.all(hubs.map(async (hub) => ((await hub.getGlobalCoordinator()).isLeader ? hub : undefined))).then((found) => found.filter(Boolean));
+      const before = shared.ticks.length;
+      await leaderHub?.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const after = shared.ticks.slice(before);
+      expect(after.length).toBeGreaterThan(0);
+      expect(new Set(after.map((tick) => tick.worker)).size).toBe(1);
+      expect(after.every((tick) => tick.epoch === 2 && !first.has(tick.worker))).toBe(true);
+    } finally {
+      await Promise.all(hubs.map((hub) => hub.disconnect()));
+    }
+  });
+});

@@ -1,0 +1,142 @@
+import { systemEnvironment, type Timers } from './environment';
+import type { LeadershipChange, LeadershipSource } from './leadership';
+import { silentLogger, type Logger } from './logger';
+
+/** What leader-only work receives on every run. */
+export interface LeaderWorkContext {
+  /** The epoch of the term this run belongs to: pass it to fenced writes. */
+  epoch: number;
+  /**
+   * Aborted the moment this process stops leading (lease lost, renew deadline passed, stop),
+   * always before another worker can take over. Check it, or pass it on, before every side effect.
+   */
+  signal: AbortSignal;
+}
+
+/** Options for {@link LeaderWorkRunner}. */
+export interface LeaderWorkRunnerOptions {
+  /** A name for logs. */
+  name: string;
+  /** The leader-only work. Called while leading, then again `intervalMs` after each run settles. */
+  run: (context: LeaderWorkContext) => Promise<void>;
+  /** The pause between two runs. */
+  intervalMs: number;
+  /** Timers (for the simulator and tests). Default: Node's. */
+  timers?: Timers;
+  /** Where failures of `run` are logged. Default: silent. */
+  logger?: Logger;
+}
+
+interface Term {
+  epoch: number;
+  controller: AbortController;
+  settled: Promise<void>;
+}
+
+/**
+ * Runs leader-only work for exactly as long as this process leads, one term at a time:
+ * work starts when a leadership change makes this process leader, receives the term's epoch and
+ * a signal that aborts when the term ends, and `stop()` waits for it to settle. Feed it every
+ * change from `onGlobalLeaderChange`.
+ */
+export class LeaderWorkRunner {
+  readonly #source: LeadershipSource;
+  readonly #options: LeaderWorkRunnerOptions;
+  readonly #timers: Timers;
+  readonly #logger: Logger;
+  #term: Term | undefined;
+  #stopped = false;
+
+  constructor(source: LeadershipSource, options: LeaderWorkRunnerOptions) {
+    if (!Number.isFinite(options.intervalMs) || options.intervalMs < 0) {
+      throw new RangeError(`LeaderWorkRunner ${options.name}: intervalMs must be 0 or more, got ${String(options.intervalMs)}`);
+    }
+    this.#source = source;
+    this.#options = options;
+    this.#timers = options.timers ?? systemEnvironment.timers;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  /** The epoch whose work is running, or `undefined`. */
+  get activeEpoch(): number | undefined {
+    return this.#term?.controller.signal.aborted === false ? this.#term.epoch : undefined;
+  }
+
+  /** Starts or stops work to match a leadership change. */
+  onLeadershipChange(change: LeadershipChange): void {
+    if (this.#term !== undefined && (!change.isLeader || change.epoch !== this.#term.epoch)) {
+      this.#term.controller.abort(new Error(`${this.#options.name}: term ${this.#term.epoch} ended`));
+    }
+    if (change.isLeader && !this.#stopped && this.activeEpoch !== change.epoch) this.#begin(change.epoch);
+  }
+
+  /**
+   * Stops for good: aborts running work and waits for it to settle, or until `signal` aborts
+   * (the coordinator bounds this wait before it releases the lease).
+   */
+  async stop(options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#stopped = true;
+    const term = this.#term;
+    if (term === undefined) return;
+    term.controller.abort(new Error(`${this.#options.name}: stopped`));
+    await waitUnlessAborted(term.settled, options.signal);
+  }
+
+  #begin(epoch: number): void {
+    const leadership = this.#source.leadershipSignal();
+    if (leadership === undefined || leadership.aborted) return; // the change is already stale
+    const controller = new AbortController();
+    const signal = AbortSignal.any([leadership, controller.signal]);
+    const previous = this.#term?.settled ?? Promise.resolve();
+    // A new term's work starts only after the old term's work settled: never two at once.
+    const settled = previous.then(() => this.#loop(epoch, signal));
+    this.#term = { epoch, controller, settled };
+  }
+
+  async #loop(epoch: number, signal: AbortSignal): Promise<void> {
+    while (this.#stillLeading(epoch, signal)) {
+      try {
+        await this.#options.run({ epoch, signal });
+      } catch (error) {
+        if (this.#stillLeading(epoch, signal)) {
+          this.#logger.error({ error, epoch }, `[${this.#options.name}] Leader work failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      await this.#pause(signal);
+    }
+  }
+
+  /** Checked before every run: the term is over as soon as any of these says so. */
+  #stillLeading(epoch: number, signal: AbortSignal): boolean {
+    return !signal.aborted && this.#source.isLeader && this.#source.getEpoch() === epoch;
+  }
+
+  #pause(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) {
+        resolve();
+        return;
+      }
+      const done = (): void => {
+        this.#timers.clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = this.#timers.setTimeout(done, this.#options.intervalMs);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+async function waitUnlessAborted(work: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return work;
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    work.then(done, done);
+  });
+}

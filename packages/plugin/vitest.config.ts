@@ -1,0 +1,3 @@
+import { createTestConfig } from '@tooling/build-config/vitest';
+
+export default createTestConfig();

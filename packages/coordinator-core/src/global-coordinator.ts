@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { CoordinatedPlugin, CoordinatorEnvironment, LeadershipChange, LeadershipSource, Logger, TimerHandle } from '@baton/plugin';
-import { UnsafeStoreError, type ObjectStore, type ProbeReport } from '@baton/storage';
+import { randomToken, type CoordinatedPlugin, type CoordinatorEnvironment, type LeadershipChange, type LeadershipSource, type Logger, type TimerHandle } from '@baton/plugin';
+import { StorageUnavailableError, UnsafeStoreError, type ObjectStore, type ProbeReport } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
 import { InstrumentedStore, type StorageMetrics } from './instrumented-store';
 import { LeaseElection, type CycleReport } from './lease-election';
@@ -66,6 +66,10 @@ export interface GlobalCoordinatorDependencies {
   config: CoordinatorConfig;
   logger: Logger;
   environment: CoordinatorEnvironment;
+  /** The key layout. Default: the namespace's, under `plg_coordinator_global/`. */
+  keys?: NamespaceKeys;
+  /** The log prefix. Default `coordinator:global`; a plugin's own election uses `coordinator:<plugin>`. */
+  logScope?: string;
   /** The hub's probe of the store: checked once, shared by its coordinators. */
   probe: () => Promise<ProbeReport>;
   hostname: string;
@@ -110,6 +114,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   readonly #environment: CoordinatorEnvironment;
   readonly #logger: Logger;
   readonly #probe: () => Promise<ProbeReport>;
+  readonly #logPrefix: string;
 
   #running = false;
   #maintenance: Promise<void> = Promise.resolve();
@@ -128,11 +133,12 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     const { environment, namespace } = options;
     this.namespace = namespace;
     this.config = options.config;
-    this.#keys = namespaceKeys(namespace);
+    this.#keys = options.keys ?? namespaceKeys(namespace);
+    this.#logPrefix = `[${options.logScope ?? 'coordinator:global'}] [${namespace}] `;
     this.#environment = environment;
     this.#logger = options.logger;
     this.#probe = options.probe;
-    this.workerId = `gcs-${namespace}-${Math.floor(environment.clock.wallNow())}-${randomSuffix(environment.random)}`;
+    this.workerId = `gcs-${namespace}-${Math.floor(environment.clock.wallNow())}-${randomToken(environment.random, 6)}`;
     this.#store = new InstrumentedStore(options.store, environment.clock);
     this.#election = new LeaseElection({
       store: this.#store,
@@ -312,6 +318,14 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   async #checkStore(): Promise<void> {
     const report = await this.#probe();
     if (report.safe) return;
+    if (!report.observed.readAfterWrite) {
+      // Not an unsafe store: an unreachable or unwritable one (permissions, bucket, network).
+      const detail = report.checks.find((check) => check.id === 'read-after-write')?.detail ?? 'unknown error';
+      throw new StorageUnavailableError(
+        `Cannot write to the store ${report.store} under ${this.#keys.state.slice(0, this.#keys.state.lastIndexOf('/') + 1)}: ${detail}. Check the bucket, the prefix and that s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket are allowed there`,
+        { operation: 'connect', store: report.store },
+      );
+    }
     const failed = report.checks.filter((check) => check.outcome === 'fail').map((check) => `${check.id}: ${check.detail}`);
     const message = `The store ${report.store} does not enforce conditional writes (${failed.join('; ')}): two workers could both become leader`;
     if (!this.config.allowUnsafeStore) {
@@ -580,12 +594,8 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   }
 
   #log(level: keyof Logger, message: string, context: Record<string, unknown> = {}): void {
-    this.#logger[level]({ namespace: this.namespace, workerId: this.workerId, ...context }, `[coordinator:global] [${this.namespace}] ${message}`);
+    this.#logger[level]({ namespace: this.namespace, workerId: this.workerId, ...context }, this.#logPrefix + message);
   }
-}
-
-function randomSuffix(random: () => number): string {
-  return Array.from({ length: 6 }, () => Math.floor(random() * 36).toString(36)).join('');
 }
 
 function describe(error: unknown): string {

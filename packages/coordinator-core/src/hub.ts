@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { consoleLogger, silentLogger, systemEnvironment, type CoordinatedPlugin, type CoordinatorEnvironment, type Logger } from '@baton/plugin';
-import { createStore, probeStorage, type CreateStoreOptions, type ObjectStore, type ProbeReport } from '@baton/storage';
-import { resolveCoordinatorConfig, type CoordinatorConfig, type GlobalCoordinatorOptions } from './config';
+import { consoleLogger, silentLogger, systemEnvironment, type CoordinatedPlugin, type CoordinationMode, type CoordinatorEnvironment, type Logger } from '@baton/plugin';
+import { createStore, isStorageError, probeStorage, type CreateStoreOptions, type ObjectStore, type ProbeReport } from '@baton/storage';
+import { CoordinatorConfigError, resolveCoordinatorConfig, type CoordinatorConfig, type GlobalCoordinatorOptions } from './config';
 import { GlobalCoordinator } from './global-coordinator';
 import { HubClient } from './hub-client';
-import { assertValidNamespace, COORDINATOR_ROOT } from './storage-keys';
+import { assertValidNamespace, InvalidNamespaceError, namespaceKeys, pluginElectionKeys } from './storage-keys';
 
 /** Options for {@link connect}. */
 export interface ConnectOptions {
@@ -29,6 +29,18 @@ export interface HubPlugin extends CoordinatedPlugin {
   install?(hub: Hub): Promise<void> | void;
   /** Undoes `install`; called by `disconnect()`. */
   uninstall?(): Promise<void> | void;
+}
+
+/** How a plugin gets its leadership (see {@link Hub.coordinate}). */
+export interface PluginCoordination {
+  /** `global`: the namespace's shared coordinator. `per-plugin`: the plugin's own election. */
+  mode: CoordinationMode;
+  /** The namespace the plugin follows. */
+  namespace: string;
+  /** The coordinator it is subscribed to. */
+  coordinator: GlobalCoordinator;
+  /** Why it runs per-plugin although it asked for global (the global coordinator's error). */
+  fallbackReason?: string;
 }
 
 /**
@@ -61,11 +73,14 @@ export class Hub {
   readonly config: CoordinatorConfig;
   /** Installed plugins, by name. */
   readonly plugins = new Map<string, HubPlugin>();
+  /** How each coordinated plugin gets its leadership (global, or per-plugin and why). */
+  readonly coordination = new Map<string, PluginCoordination>();
 
   readonly #logger: Logger;
   readonly #environment: CoordinatorEnvironment;
   readonly #coordinators = new Map<string, Promise<GlobalCoordinator>>();
-  #probe: Promise<ProbeReport> | undefined;
+  readonly #probes = new Map<string, Promise<ProbeReport>>();
+  readonly #pluginCoordinators = new Map<string, Promise<GlobalCoordinator>>();
   #connected = true;
 
   constructor(store: ObjectStore, config: CoordinatorConfig, options: Omit<ConnectOptions, 'globalCoordinator' | 'store'> = {}) {
@@ -111,8 +126,7 @@ export class Hub {
     if (plugin.install !== undefined) {
       await plugin.install(this);
     } else {
-      const coordinator = await this.getGlobalCoordinator(plugin.namespace ?? 'default');
-      coordinator.subscribePlugin(plugin);
+      await this.coordinate(plugin);
     }
     this.plugins.set(plugin.name, plugin);
   }
@@ -132,8 +146,10 @@ export class Hub {
       }
     }
     this.plugins.clear();
-    const started = await Promise.allSettled(this.#coordinators.values());
+    const started = await Promise.allSettled([...this.#coordinators.values(), ...this.#pluginCoordinators.values()]);
     this.#coordinators.clear();
+    this.#pluginCoordinators.clear();
+    this.coordination.clear();
     for (const result of started) {
       if (result.status !== 'fulfilled') continue;
       const coordinator = result.value;
@@ -148,15 +164,68 @@ export class Hub {
     return this.disconnect();
   }
 
-  async #startCoordinator(namespace: string): Promise<GlobalCoordinator> {
+  /**
+   * Gives a plugin its leadership: the namespace's global coordinator, or — when the plugin asks
+   * for `per-plugin`, or the global coordinator cannot be obtained (e.g. its keys are not
+   * writable) — an election of its own under `plg_<plugin>/coordinator/`, with the guide's log
+   * lines. Subscribes the plugin, and records the mode in effect in {@link coordination}.
+   *
+   * @throws {UnsafeStoreError} when the store ignores conditional writes: no mode is safe then.
+   */
+  async coordinate(plugin: HubPlugin): Promise<PluginCoordination> {
+    this.#assertConnected('coordinate');
+    const namespace = plugin.namespace ?? 'default';
+    const label = `[${plugin.constructor.name === 'Object' ? plugin.name : plugin.constructor.name}]`;
+    let coordination: PluginCoordination;
+    if ((plugin.coordinationMode ?? 'global') === 'per-plugin') {
+      coordination = { mode: 'per-plugin', namespace, coordinator: await this.#pluginCoordinator(plugin.name) };
+    } else {
+      try {
+        coordination = { mode: 'global', namespace, coordinator: await this.getGlobalCoordinator(namespace) };
+        this.#logger.info({ plugin: plugin.name, namespace }, `${label} Global coordination initialized for namespace '${namespace}'`);
+      } catch (error) {
+        if (isStorageError(error, 'UNSAFE_STORE') || error instanceof CoordinatorConfigError || error instanceof InvalidNamespaceError) throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#logger.warn({ plugin: plugin.name, error }, `${label} Failed to initialize global coordination: ${reason}`);
+        this.#logger.warn({ plugin: plugin.name }, `${label} Global coordinator unavailable, falling back to per-plugin mode`);
+        coordination = { mode: 'per-plugin', namespace, coordinator: await this.#pluginCoordinator(plugin.name), fallbackReason: reason };
+      }
+    }
+    coordination.coordinator.subscribePlugin(plugin);
+    this.coordination.set(plugin.name, coordination);
+    return coordination;
+  }
+
+  #pluginCoordinator(pluginName: string): Promise<GlobalCoordinator> {
+    let coordinator = this.#pluginCoordinators.get(pluginName);
+    if (coordinator === undefined) {
+      coordinator = this.#startCoordinator(pluginName, pluginElectionKeys(pluginName), `coordinator:${pluginName}`);
+      this.#pluginCoordinators.set(pluginName, coordinator);
+      coordinator.catch(() => this.#pluginCoordinators.delete(pluginName));
+    }
+    return coordinator;
+  }
+
+  async #startCoordinator(namespace: string, keys = namespaceKeys(namespace), logScope = 'coordinator:global'): Promise<GlobalCoordinator> {
+    // One probe per key root and hub: it writes a few scratch objects where the coordinator will
+    // write, so it also tells whether those keys are writable at all.
+    const probeRoot = keys.state.slice(0, keys.state.indexOf('/') + 1) + '.probe/';
     const coordinator = new GlobalCoordinator({
       store: this.client.store,
       namespace,
+      keys,
+      logScope,
       config: this.config,
       logger: this.#logger,
       environment: this.#environment,
-      // Checked once per hub: the probe writes a few scratch objects under the coordinator root.
-      probe: () => (this.#probe ??= probeStorage(this.client.store, { keyPrefix: `${COORDINATOR_ROOT}/.probe/` })),
+      probe: () => {
+        let probe = this.#probes.get(probeRoot);
+        if (probe === undefined) {
+          probe = probeStorage(this.client.store, { keyPrefix: probeRoot });
+          this.#probes.set(probeRoot, probe);
+        }
+        return probe;
+      },
       hostname: hostname(),
       pid: process.pid,
     });

@@ -1,5 +1,5 @@
 export { connect, Hub } from './hub';
-export type { ConnectOptions, HubPlugin } from './hub';
+export type { ConnectOptions, HubPlugin, PluginCoordination } from './hub';
 export { HubClient } from './hub-client';
 export type { TextObject } from './hub-client';
 export { GlobalCoordinator, LeadershipLostError } from './global-coordinator';
@@ -10,7 +10,7 @@ export { LeaseElection } from './lease-election';
 export type { CycleReport, LeaseElectionOptions } from './lease-election';
 export { LEASE_RECORD_FORMAT, parseLeaseRecord } from './lease-record';
 export type { LeaseRecord, ParsedLeaseRecord } from './lease-record';
-export { assertValidNamespace, COORDINATOR_ROOT, InvalidNamespaceError, namespaceKeys } from './storage-keys';
+export { assertValidNamespace, COORDINATOR_ROOT, InvalidNamespaceError, namespaceKeys, pluginElectionKeys } from './storage-keys';
 export type { NamespaceKeys } from './storage-keys';
 export type { ActiveWorker, WorkerRecord } from './worker-registry';
 export type { StorageMetrics } from './instrumented-store';

@@ -33,7 +33,20 @@ export interface NamespaceKeys {
 /** The keys of `namespace`. */
 export function namespaceKeys(namespace: string): NamespaceKeys {
   assertValidNamespace(namespace);
-  const base = `${COORDINATOR_ROOT}/${namespace}/`;
+  return keysUnder(`${COORDINATOR_ROOT}/${namespace}/`);
+}
+
+/**
+ * The keys of a plugin's own election (per-plugin mode): `plg_<plugin>/coordinator/…`, apart
+ * from the global coordinator's, so a plugin can still elect a leader where the global
+ * coordinator's keys are out of reach (e.g. not covered by its IAM policy).
+ */
+export function pluginElectionKeys(pluginName: string): NamespaceKeys {
+  assertValidNamespace(pluginName);
+  return keysUnder(`plg_${pluginName}/coordinator/`);
+}
+
+function keysUnder(base: string): NamespaceKeys {
   return {
     state: `${base}state.json`,
     workersPrefix: `${base}workers/`,

@@ -151,7 +151,9 @@ function describeValue(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return 'a function';
   try {
-    return JSON.stringify(value) ?? String(value);
+    // JSON.stringify returns undefined (despite its declared type) for undefined and symbols.
+    const text: unknown = Reflect.apply(JSON.stringify, JSON, [value]);
+    return typeof text === 'string' ? text : String(value);
   } catch {
     return String(value);
   }

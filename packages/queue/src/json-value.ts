@@ -47,7 +47,7 @@ function assertJsonValue(value: unknown, path: string, ancestors: Set<object>): 
       break;
   }
   if (value === null) return;
-  const object = value as object;
+  const object = value;
   if (ancestors.has(object)) throw new InvalidJobDataError(path, 'the value contains a cycle');
   ancestors.add(object);
   if (Array.isArray(object)) {

@@ -1,0 +1,141 @@
+import { bytesToText } from '@baton/storage';
+import { CorruptRecordError } from './errors';
+import type { JsonValue } from './json-value';
+
+/** The format tag written into every job record. */
+export const JOB_RECORD_FORMAT = 'baton.queue.job/1';
+
+/** The states a job moves through. */
+export type JobState = 'ready' | 'delayed' | 'active' | 'completed' | 'dead';
+
+/** An error as kept in a job's history: plain data, bounded in size. */
+export interface RecordedError {
+  /** The error's `name` (or `typeof` for a non-Error throw). */
+  name: string;
+  /** The message, at most 2000 characters. */
+  message: string;
+  /** The stack, at most 4000 characters, when there was one. */
+  stack?: string;
+}
+
+/** One finished attempt. */
+export interface AttemptRecord {
+  /** Which attempt (1-based). */
+  attempt: number;
+  /** How it ended. `expired`: its visibility lease was judged expired (the worker crashed or stalled). */
+  outcome: 'failed' | 'timed-out' | 'expired' | 'released';
+  /** The worker that ran it. */
+  worker: string;
+  /** Wall-clock time the attempt was claimed (the claimer's clock; for people). */
+  claimedAt: number;
+  /** Wall-clock time it ended (the writer's clock; for people). */
+  endedAt: number;
+  /** The error, for failures. */
+  error?: RecordedError;
+}
+
+/** The claim a worker holds on an active job. */
+export interface ClaimRecord {
+  /** Random token naming this claim: whoever finds it in the record after an unknown outcome won. */
+  token: string;
+  /** The claiming worker's id. */
+  worker: string;
+  /** Wall-clock claim time (for people). */
+  claimedAt: number;
+  /** The visibility timeout the claimer keeps the claim alive for, in ms. */
+  visibilityTimeoutMs: number;
+  /** Heartbeats written so far: each one changes the record's bytes, and so its ETag. */
+  heartbeats: number;
+}
+
+/** A job record as stored at `jobs/<id>.json`. */
+export interface JobRecord {
+  /** {@link JOB_RECORD_FORMAT}. */
+  format: typeof JOB_RECORD_FORMAT;
+  /** The job id. */
+  id: string;
+  /** The queue name. */
+  queue: string;
+  /** Current state. */
+  state: JobState;
+  /** The payload. */
+  data: JsonValue;
+  /** 0..999, higher runs first. */
+  priority: number;
+  /** Attempts claimed so far (the running one included). */
+  attempt: number;
+  /** Attempts allowed before the job is dead-lettered. */
+  maxAttempts: number;
+  /** How long one attempt may run before its signal aborts, or `null` for no limit. */
+  timeoutMs: number | null;
+  /** The idempotency key it was enqueued with. */
+  idempotencyKey: string | null;
+  /** Wall-clock enqueue time (enqueuer's clock). */
+  enqueuedAt: number;
+  /** Wall-clock time from which it may run: enqueue time, or the due time of a delay or retry. */
+  availableAt: number;
+  /** The claim, while active. */
+  claim: ClaimRecord | null;
+  /** Finished attempts. */
+  history: AttemptRecord[];
+  /** The handler's result, once completed. */
+  result: JsonValue;
+  /** Wall-clock time it completed or died (the writer's clock), or `null`. */
+  finishedAt: number | null;
+  /** The last error, when dead. */
+  lastError: RecordedError | null;
+  /** Increments on every write, so that every write changes the bytes (and the ETag). */
+  revision: number;
+  /** The highest leader epoch that wrote this record (0 when no leader duty has). */
+  leaderEpoch: number;
+}
+
+/** Encodes a record; the output is deterministic for a given record. */
+export function encodeJobRecord(record: JobRecord): string {
+  return JSON.stringify(record);
+}
+
+/**
+ * Parses a stored job record.
+ *
+ * @throws {CorruptRecordError} when it is not one.
+ */
+export function parseJobRecord(key: string, body: Uint8Array): JobRecord {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytesToText(body));
+  } catch (error) {
+    throw new CorruptRecordError(key, `not JSON (${(error as Error).message})`);
+  }
+  const candidate = parsed as Partial<JobRecord> | null;
+  if (typeof candidate !== 'object' || candidate === null) throw new CorruptRecordError(key, 'not a JSON object');
+  if (candidate.format !== JOB_RECORD_FORMAT) throw new CorruptRecordError(key, `format is ${JSON.stringify(candidate.format)}, expected ${JOB_RECORD_FORMAT}`);
+  if (typeof candidate.id !== 'string' || typeof candidate.state !== 'string' || typeof candidate.revision !== 'number' || !Array.isArray(candidate.history)) {
+    throw new CorruptRecordError(key, 'required fields are missing');
+  }
+  return candidate as JobRecord;
+}
+
+/** Turns anything thrown into bounded plain data for the history. */
+export function recordError(error: unknown): RecordedError {
+  if (error instanceof Error) {
+    return {
+      name: error.name,
+      message: truncate(error.message, 2000),
+      ...(error.stack === undefined ? {} : { stack: truncate(error.stack, 4000) }),
+    };
+  }
+  let message: string;
+  try {
+    // JSON.stringify returns undefined (despite its type) for undefined and functions.
+    const text: unknown = typeof error === 'string' ? error : Reflect.apply(JSON.stringify, JSON, [error]);
+    message = typeof text === 'string' ? text : String(error);
+  } catch {
+    message = String(error);
+  }
+  return { name: typeof error, message: truncate(message, 2000) };
+}
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}

@@ -1,0 +1,88 @@
+import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
+import { encodeJobRecord, parseJobRecord, type JobRecord } from './job-record';
+import type { QueueKeys } from './queue-keys';
+
+/** A job record as read, with the ETag to compare-and-swap on. */
+export interface VersionedJob {
+  /** The record. */
+  record: JobRecord;
+  /** Its ETag. */
+  etag: string;
+}
+
+/** How a conditional write ended, always settled. */
+export type WriteOutcome =
+  | { kind: 'written'; etag: string }
+  /** Refused (412), or unknown and the re-read shows another version. `current` is that version (undefined: missing or unread). */
+  | { kind: 'lost'; current: VersionedJob | undefined };
+
+/**
+ * Reads and writes job records and index markers. Every record write is conditional, and its
+ * outcome is always settled: a refusal is a lost race; an unknown outcome (timeout, 5xx, 409)
+ * is decided by re-reading — our exact bytes (they hold a fresh revision and, for claims, a random
+ * token) mean the write was applied.
+ */
+export class JobStore {
+  readonly #store: ObjectStore;
+  readonly #keys: QueueKeys;
+
+  constructor(store: ObjectStore, keys: QueueKeys) {
+    this.#store = store;
+    this.#keys = keys;
+  }
+
+  /** The underlying store. */
+  get store(): ObjectStore {
+    return this.#store;
+  }
+
+  /** Reads a job record, or `undefined` when there is none. */
+  async read(id: string, signal?: AbortSignal): Promise<VersionedJob | undefined> {
+    const key = this.#keys.job(id);
+    const object = await this.#store.get(key, { signal });
+    return object === undefined ? undefined : toVersioned(key, object);
+  }
+
+  /** Creates a record that must not exist yet. */
+  create(record: JobRecord, signal?: AbortSignal): Promise<WriteOutcome> {
+    return this.#write(record, { ifNoneMatch: '*' }, signal);
+  }
+
+  /** Replaces the record whose ETag is `etag`. */
+  replace(record: JobRecord, etag: string, signal?: AbortSignal): Promise<WriteOutcome> {
+    return this.#write(record, { ifMatch: etag }, signal);
+  }
+
+  /** Writes an empty marker. Unconditional: markers are hints, and writing one twice is harmless. */
+  async putMarker(key: string, signal?: AbortSignal): Promise<void> {
+    await this.#store.put(key, '', { signal, contentType: 'application/octet-stream' });
+  }
+
+  /** Deletes a marker; a missing one is fine. */
+  async deleteMarker(key: string, signal?: AbortSignal): Promise<void> {
+    await this.#store.delete(key, { signal });
+  }
+
+  async #write(record: JobRecord, condition: { ifNoneMatch: '*' } | { ifMatch: string }, signal: AbortSignal | undefined): Promise<WriteOutcome> {
+    const key = this.#keys.job(record.id);
+    const body = encodeJobRecord(record);
+    try {
+      const { etag } = await this.#store.put(key, body, { ...condition, signal, contentType: 'application/json' });
+      return { kind: 'written', etag };
+    } catch (error) {
+      if (isStorageError(error, 'PRECONDITION_FAILED')) return { kind: 'lost', current: undefined };
+      if (!isStorageError(error, 'OUTCOME_UNKNOWN') && !(error instanceof Error && error.name === 'AbortError')) throw error;
+      // The write may or may not have landed: the stored bytes decide. The re-read does not use
+      // the caller's signal, which may be the reason the write was abandoned.
+      const current = await this.#store.get(key);
+      if (current !== undefined && bytesToText(current.body) === body) return { kind: 'written', etag: current.etag };
+      // Aborted by the caller and not applied: report the abort, not a lost race.
+      if (!isStorageError(error, 'OUTCOME_UNKNOWN')) throw error;
+      return { kind: 'lost', current: current === undefined ? undefined : toVersioned(key, current) };
+    }
+  }
+}
+
+function toVersioned(key: string, object: StoredObject): VersionedJob {
+  return { record: parseJobRecord(key, object.body), etag: object.etag };
+}

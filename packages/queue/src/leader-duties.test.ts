@@ -1,0 +1,90 @@
+import { MemoryStore } from '@baton/storage';
+import { describe, expect, it } from 'vitest';
+import { StaleEpochError } from './errors';
+import { Queue } from './queue';
+import { FreezableTimers, waitFor } from './test-support/counting-store';
+
+/** A manual clock: the leader's expiry judgement depends only on its monotonic reading. */
+function manualClock(): { clock: { monotonicNow: () => number; wallNow: () => number }; advance: (ms: number) => void; jumpWall: (ms: number) => void } {
+  let monotonic = 0;
+  let wall = 1_700_000_000_000;
+  return {
+    clock: { monotonicNow: () => monotonic, wallNow: () => wall },
+    advance: (ms) => {
+      monotonic += ms;
+      wall += ms;
+    },
+    jumpWall: (ms) => {
+      wall += ms;
+    },
+  };
+}
+
+describe('leader duties with an injected clock', () => {
+  it('expires a claim only after observing the same ETag for the visibility timeout on its monotonic clock', async () => {
+    const store = new MemoryStore();
+    const frozen = new FreezableTimers();
+    const worker = new Queue({ store, name: 'expiry', visibilityTimeoutMs: 1000, pollIntervalMs: 10, environment: { timers: frozen } });
+    const leaderTime = manualClock();
+    const leader = new Queue({ store, name: 'expiry', visibilityTimeoutMs: 1000, environment: { clock: leaderTime.clock } });
+    const id = await worker.enqueue('x');
+    worker.process(() => {
+      frozen.freeze(); // crash: no heartbeat will ever be written
+      return new Promise<void>(() => undefined);
+    });
+    await waitFor(async () => (await worker.getJob(id))?.state === 'active', 5000, 'the claim');
+    expect((await leader.recoverExpiredClaims({ epoch: 1 })).recovered).toEqual([]); // first observation
+    // A wall-clock jump of a day changes nothing: expiry is judged on the monotonic clock.
+    leaderTime.jumpWall(86_400_000);
+    leaderTime.advance(999);
+    expect((await leader.recoverExpiredClaims({ epoch: 1 })).recovered).toEqual([]);
+    leaderTime.advance(1);
+    expect((await leader.recoverExpiredClaims({ epoch: 1 })).recovered).toEqual([id]);
+    const job = await leader.getJob(id);
+    expect(job).toMatchObject({ state: 'ready', attempt: 1 });
+    expect(job?.history[0]).toMatchObject({ outcome: 'expired', attempt: 1 });
+  });
+
+  it('does not expire a claim whose record keeps changing (heartbeats)', async () => {
+    const store = new MemoryStore();
+    const worker = new Queue({ store, name: 'alive', visibilityTimeoutMs: 150, pollIntervalMs: 10 });
+    const leaderTime = manualClock();
+    const leader = new Queue({ store, name: 'alive', visibilityTimeoutMs: 150, environment: { clock: leaderTime.clock } });
+    const id = await worker.enqueue('x');
+    let finish: (() => void) | undefined;
+    const processor = worker.process(() => new Promise<void>((resolve) => (finish = resolve)));
+    await waitFor(async () => (await worker.getJob(id))?.state === 'active', 5000, 'the claim');
+    for (let round = 0; round < 6; round += 1) {
+      expect((await leader.recoverExpiredClaims({ epoch: 1 })).recovered).toEqual([]);
+      leaderTime.advance(150);
+      await new Promise((resolve) => setTimeout(resolve, 80)); // a real heartbeat lands every 50 ms
+    }
+    finish?.();
+    await waitFor(async () => (await worker.getJob(id))?.state === 'completed', 5000, 'completion');
+    await processor.stop();
+  });
+
+  it('refuses a stale epoch', async () => {
+    const queue = new Queue({ store: new MemoryStore(), name: 'epochs' });
+    await queue.recoverExpiredClaims({ epoch: 5 });
+    await expect(queue.recoverExpiredClaims({ epoch: 4 })).rejects.toBeInstanceOf(StaleEpochError);
+    await expect(queue.promoteDueJobs({ epoch: 0 })).rejects.toMatchObject({ code: 'INVALID_QUEUE_OPTIONS' });
+  });
+
+  it('purges finished jobs after their retention, judged by the leader wall clock', async () => {
+    const store = new MemoryStore();
+    const time = manualClock();
+    const queue = new Queue({ store, name: 'purge', visibilityTimeoutMs: 100, pollIntervalMs: 5, completedRetentionMs: 60_000, idempotencyWindowMs: 30_000, environment: { clock: time.clock } });
+    const id = await queue.enqueue('x', { idempotencyKey: 'k' });
+    const processor = queue.process(() => 'done');
+    await waitFor(async () => (await queue.getJob(id))?.state === 'completed', 5000, 'completion');
+    await processor.stop();
+    expect((await queue.purgeFinished({ epoch: 1 })).purged).toEqual([]);
+    time.advance(100); // the record is now known (stable for the visibility timeout) but retained
+    expect((await queue.purgeFinished({ epoch: 1 })).purged).toEqual([]);
+    time.advance(60_000);
+    const report = await queue.purgeFinished({ epoch: 1 });
+    expect(report).toEqual({ purged: [id], idempotencyRecords: 1 });
+    expect(await queue.getJob(id)).toBeUndefined();
+  });
+});

@@ -1,0 +1,292 @@
+import { bytesToText, type ListEntry } from '@baton/storage';
+import { StaleEpochError, InvalidQueueOptionsError } from './errors';
+import type { JobRecord } from './job-record';
+import { failJob, promoteJob } from './job-transitions';
+import type { QueueContext } from './queue-context';
+
+/** What every leader duty takes. */
+export interface LeaderDutyOptions {
+  /** The caller's leadership epoch (fencing token): a positive integer. */
+  epoch: number;
+  /** Aborts the pass (pass the coordinator's leadership signal). */
+  signal?: AbortSignal;
+}
+
+/** What {@link LeaderDuties.recoverExpiredClaims} did. */
+export interface RecoveryReport {
+  /** Job records listed. */
+  scanned: number;
+  /** Jobs whose claim expired and which are ready (or delayed) again. */
+  recovered: string[];
+  /** Jobs whose expired claim was their last attempt: now dead. */
+  dead: string[];
+  /** Index markers (re)written for records stable for a visibility timeout, in case their writer stopped before writing it. */
+  ensuredMarkers: number;
+}
+
+/** What {@link LeaderDuties.promoteDueJobs} did. */
+export interface PromotionReport {
+  /** Jobs moved from delayed to ready. */
+  promoted: string[];
+  /** Stale delayed markers deleted. */
+  staleMarkers: number;
+}
+
+/** What {@link LeaderDuties.purgeFinished} did. */
+export interface PurgeReport {
+  /** Completed or dead jobs deleted after their retention period. */
+  purged: string[];
+  /** Expired idempotency records deleted. */
+  idempotencyRecords: number;
+}
+
+interface Observation {
+  /** The ETag last seen; the wait restarts whenever it changes. */
+  etag: string;
+  /** Monotonic time the version was first seen (after the read returned). */
+  firstSeenAt: number;
+  /** The record, once read, for this ETag. */
+  record?: JobRecord;
+  /** Whether its marker was already ensured for this ETag. */
+  repaired?: boolean;
+}
+
+/**
+ * The leader-only duties. Each is a plain method taking the caller's epoch and an AbortSignal;
+ * none needs to be the only caller for safety (every change is a compare-and-swap), but running
+ * them on one process avoids duplicated work.
+ *
+ * Claim expiry follows the lease rule: a record is judged expired only after this process has
+ * OBSERVED the same ETag for the visibility timeout on its own monotonic clock. Wall clocks are
+ * never compared between hosts for it.
+ */
+export class LeaderDuties {
+  readonly #context: QueueContext;
+  readonly #observations = new Map<string, Observation>();
+  readonly #idempotencyExpiry = new Map<string, { etag: string; expiresAt: number }>();
+  #highestEpoch = 0;
+
+  constructor(context: QueueContext) {
+    this.#context = context;
+  }
+
+  /**
+   * One pass over the job records (a LIST of `jobs/`; records are read only once they have been
+   * stable for the visibility timeout). Takes back active jobs whose record has not changed for
+   * the visibility timeout (the claim's own timeout if longer): ready again at once, or dead if
+   * that was the last attempt. Also re-creates missing index markers of stable records. Call it
+   * at least every half visibility timeout while leading.
+   */
+  async recoverExpiredClaims(options: LeaderDutyOptions): Promise<RecoveryReport> {
+    this.#checkEpoch(options.epoch);
+    const report: RecoveryReport = { scanned: 0, recovered: [], dead: [], ensuredMarkers: 0 };
+    await this.#sweep(options, report);
+    return report;
+  }
+
+  /**
+   * Moves delayed jobs whose due time has passed to ready. Due times are wall-clock times set by
+   * the enqueuer (or the failing worker); they are judged by THIS process's wall clock. A skewed
+   * clock changes only when a job runs, never whether it runs twice (claims are compare-and-swap).
+   */
+  async promoteDueJobs(options: LeaderDutyOptions & { limit?: number }): Promise<PromotionReport> {
+    this.#checkEpoch(options.epoch);
+    const { keys, jobs, options: queueOptions } = this.#context;
+    const limit = options.limit ?? 1000;
+    const now = queueOptions.environment.clock.wallNow();
+    const report: PromotionReport = { promoted: [], staleMarkers: 0 };
+    let cursor: string | undefined;
+    do {
+      const page = await jobs.store.list({ prefix: keys.delayedPrefix, limit: Math.min(limit, 1000), cursor, signal: options.signal });
+      for (const entry of page.entries) {
+        const dueAt = keys.dueAtFromDelayedMarker(entry.key);
+        if (dueAt !== undefined && dueAt > now) return report; // keys are in due order: nothing further is due
+        if (report.promoted.length >= limit) return report;
+        const id = keys.jobIdFromMarker(entry.key);
+        const current = await jobs.read(id, options.signal);
+        if (current?.record.state === 'delayed' && keys.delayed(id, current.record.availableAt) === entry.key) {
+          this.#checkRecordEpoch(current.record, options.epoch);
+          const promoted = promoteJob(current.record, options.epoch);
+          const outcome = await jobs.replace(promoted, current.etag, options.signal);
+          if (outcome.kind === 'lost') continue; // changed meanwhile: the next pass looks again
+          await jobs.putMarker(keys.ready(id, promoted.priority, promoted.availableAt), options.signal);
+          await jobs.deleteMarker(entry.key, options.signal);
+          report.promoted.push(id);
+          this.#context.emit('job:promoted', { id });
+        } else {
+          if (current?.record.state === 'ready') {
+            // Promoted by an earlier pass that stopped before writing the ready marker.
+            await jobs.putMarker(keys.ready(id, current.record.priority, current.record.availableAt), options.signal);
+          }
+          await jobs.deleteMarker(entry.key, options.signal);
+          report.staleMarkers += 1;
+        }
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return report;
+  }
+
+  /**
+   * Deletes completed jobs older than `completedRetentionMs` and dead ones older than
+   * `deadRetentionMs` (by their `finishedAt` against this process's wall clock: it decides only
+   * when a finished record disappears), and idempotency records past their window.
+   */
+  async purgeFinished(options: LeaderDutyOptions): Promise<PurgeReport> {
+    this.#checkEpoch(options.epoch);
+    const { keys, jobs, options: queueOptions } = this.#context;
+    const store = jobs.store;
+    const now = queueOptions.environment.clock.wallNow();
+    await this.#sweep(options, { scanned: 0, recovered: [], dead: [], ensuredMarkers: 0 });
+    const report: PurgeReport = { purged: [], idempotencyRecords: 0 };
+    for (const [key, observation] of this.#observations) {
+      const record = observation.record;
+      if (record === undefined || record.finishedAt === null) continue;
+      const retention = record.state === 'completed' ? queueOptions.completedRetentionMs : record.state === 'dead' ? queueOptions.deadRetentionMs : undefined;
+      if (retention === undefined || record.finishedAt + retention > now) continue;
+      // Conditional where the store enforces it; otherwise the record was seen unchanged for a
+      // visibility timeout, and only a redrive (of a job past its retention) could race this.
+      await store.delete(key, { signal: options.signal, ...(store.capabilities.conditionalDelete ? { ifMatch: observation.etag } : {}) });
+      if (record.state === 'dead') await store.delete(keys.dead(record.id), { signal: options.signal });
+      this.#observations.delete(key);
+      report.purged.push(record.id);
+    }
+    let cursor: string | undefined;
+    do {
+      const page = await store.list({ prefix: keys.idempotencyPrefix, cursor, signal: options.signal });
+      for (const entry of page.entries) {
+        const expiresAt = await this.#idempotencyExpiresAt(entry, options.signal);
+        if (expiresAt === undefined || expiresAt > now) continue;
+        await store.delete(entry.key, { signal: options.signal });
+        this.#idempotencyExpiry.delete(entry.key);
+        report.idempotencyRecords += 1;
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return report;
+  }
+
+  async #idempotencyExpiresAt(entry: ListEntry, signal: AbortSignal | undefined): Promise<number | undefined> {
+    const known = this.#idempotencyExpiry.get(entry.key);
+    if (known !== undefined && entry.etag !== undefined && known.etag === entry.etag) return known.expiresAt;
+    const object = await this.#context.jobs.store.get(entry.key, { signal });
+    if (object === undefined) return undefined;
+    try {
+      const { expiresAt } = JSON.parse(bytesToText(object.body)) as { expiresAt?: unknown };
+      if (typeof expiresAt !== 'number') return undefined;
+      this.#idempotencyExpiry.set(entry.key, { etag: object.etag, expiresAt });
+      return expiresAt;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #sweep(options: LeaderDutyOptions, report: RecoveryReport): Promise<void> {
+    const { keys, jobs, options: queueOptions } = this.#context;
+    const { clock } = queueOptions.environment;
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await jobs.store.list({ prefix: keys.jobsPrefix, cursor, signal: options.signal });
+      const listedAt = clock.monotonicNow();
+      for (const entry of page.entries) {
+        const id = keys.jobIdFromKey(entry.key);
+        if (id === undefined) continue;
+        seen.add(entry.key);
+        report.scanned += 1;
+        await this.#examine(entry, id, listedAt, options, report);
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    for (const key of this.#observations.keys()) if (!seen.has(key)) this.#observations.delete(key);
+  }
+
+  async #examine(entry: ListEntry, id: string, listedAt: number, options: LeaderDutyOptions, report: RecoveryReport): Promise<void> {
+    const { keys, jobs, options: queueOptions } = this.#context;
+    const { clock } = queueOptions.environment;
+    let observation = this.#observations.get(entry.key);
+    let etag = entry.etag;
+    let record: JobRecord | undefined;
+    if (etag === undefined) {
+      // This store does not report ETags in listings: read the record to observe its version.
+      const current = await jobs.read(id, options.signal);
+      if (current === undefined) return;
+      etag = current.etag;
+      record = current.record;
+    }
+    const seenAt = record === undefined ? listedAt : clock.monotonicNow();
+    if (observation?.etag !== etag) {
+      observation = { etag, firstSeenAt: seenAt, ...(record === undefined ? {} : { record }) };
+      this.#observations.set(entry.key, observation);
+      return;
+    }
+    if (record !== undefined) observation.record = record;
+    const stableFor = seenAt - observation.firstSeenAt;
+    if (stableFor < queueOptions.visibilityTimeoutMs) return;
+    if (observation.record === undefined) {
+      const current = await jobs.read(id, options.signal);
+      if (current === undefined) return;
+      if (current.etag !== observation.etag) {
+        this.#observations.set(entry.key, { etag: current.etag, firstSeenAt: clock.monotonicNow(), record: current.record });
+        return;
+      }
+      observation.record = current.record;
+    }
+    const stable = observation.record;
+    this.#checkRecordEpoch(stable, options.epoch);
+    if (stable.state === 'active') {
+      const wait = Math.max(queueOptions.visibilityTimeoutMs, stable.claim?.visibilityTimeoutMs ?? 0);
+      if (stableFor < wait) return;
+      await this.#expire(entry.key, observation, stable, options, report);
+      return;
+    }
+    if (observation.repaired === true) return;
+    observation.repaired = true;
+    // A stable record whose marker may be missing (its writer stopped between the record and the
+    // marker): writing the marker again is harmless, and makes the job findable.
+    const marker =
+      stable.state === 'ready' ? keys.ready(id, stable.priority, stable.availableAt) : stable.state === 'delayed' ? keys.delayed(id, stable.availableAt) : stable.state === 'dead' ? keys.dead(id) : undefined;
+    if (marker === undefined) return;
+    await jobs.putMarker(marker, options.signal);
+    report.ensuredMarkers += 1;
+  }
+
+  async #expire(key: string, observation: Observation, stable: JobRecord, options: LeaderDutyOptions, report: RecoveryReport): Promise<void> {
+    const { keys, jobs, options: queueOptions } = this.#context;
+    const now = queueOptions.environment.clock.wallNow();
+    const claim = stable.claim;
+    const expired = failJob(stable, {
+      outcome: 'expired',
+      error: { name: 'ClaimExpired', message: `no heartbeat from worker ${claim?.worker ?? 'unknown'} for the visibility timeout (observed by ${queueOptions.workerId})` },
+      writer: queueOptions.workerId,
+      now,
+      retryAt: now,
+      leaderEpoch: options.epoch,
+    });
+    const outcome = await jobs.replace(expired, observation.etag, options.signal);
+    this.#observations.delete(key);
+    if (outcome.kind === 'lost') return; // the worker was alive after all (or someone else acted)
+    await jobs.putMarker(expired.state === 'dead' ? keys.dead(stable.id) : keys.ready(stable.id, expired.priority, expired.availableAt), options.signal);
+    queueOptions.logger.info({ jobId: stable.id, attempt: stable.attempt, worker: claim?.worker, dead: expired.state === 'dead' }, 'claim expired: job taken back');
+    this.#context.emit('job:expired', { id: stable.id, attempt: stable.attempt, worker: claim?.worker ?? 'unknown', dead: expired.state === 'dead' });
+    if (expired.state === 'dead') {
+      report.dead.push(stable.id);
+      this.#context.emit('job:dead', { id: stable.id, attempt: stable.attempt, error: expired.lastError ?? { name: 'ClaimExpired', message: 'claim expired' } });
+    } else {
+      report.recovered.push(stable.id);
+    }
+  }
+
+  #checkEpoch(epoch: number): void {
+    if (!Number.isSafeInteger(epoch) || epoch < 1) throw new InvalidQueueOptionsError('epoch', epoch, 'leader duties need the leadership epoch, a positive integer');
+    if (epoch < this.#highestEpoch) throw new StaleEpochError(epoch, this.#highestEpoch);
+    this.#highestEpoch = epoch;
+  }
+
+  #checkRecordEpoch(record: JobRecord, epoch: number): void {
+    if (record.leaderEpoch > epoch) {
+      this.#highestEpoch = Math.max(this.#highestEpoch, record.leaderEpoch);
+      throw new StaleEpochError(epoch, record.leaderEpoch);
+    }
+  }
+}

@@ -1,0 +1,313 @@
+import { ClaimedJob } from './claimed-job';
+import { delay, randomToken } from '@baton/plugin';
+import { InvalidQueueOptionsError, JobTimeoutError, ProcessorStoppedError } from './errors';
+import { assertDuration } from './job-options';
+import { recordError } from './job-record';
+import { claimJob } from './job-transitions';
+import { encodeJsonValue, type JsonValue } from './json-value';
+import type { QueueContext } from './queue-context';
+
+/** What a handler is given for one attempt. */
+export interface JobContext<Data = JsonValue> {
+  /** The job id. */
+  id: string;
+  /** The payload, as enqueued. */
+  data: Data;
+  /** This attempt's number, from 1. */
+  attempt: number;
+  /** The attempts allowed. */
+  maxAttempts: number;
+  /**
+   * Aborts when the job's `timeoutMs` passes (reason: `JobTimeoutError`), when the processor's
+   * shutdown grace ends (`ProcessorStoppedError`) or when the claim is lost (`ClaimLostError`).
+   * Stop work promptly when it aborts.
+   */
+  signal: AbortSignal;
+  /**
+   * Heartbeats now, on top of the automatic heartbeats: call it after a long synchronous stretch.
+   *
+   * @throws {ClaimLostError} when the claim has been lost: stop working on the job.
+   */
+  extendLease(): Promise<void>;
+}
+
+/** A job handler, sync or async: its return value (plain JSON, or undefined for null) is stored as the result. */
+export type JobHandler<Data = JsonValue> = (job: JobContext<Data>) => unknown;
+
+/** Options of {@link Queue.process}. */
+export interface ProcessOptions {
+  /** Handlers run at once in this process. Default 1; 1..1000. */
+  concurrency?: number;
+}
+
+/** Options of {@link Processor.stop}. */
+export interface StopOptions {
+  /**
+   * How long in-flight handlers may keep running before their signals abort and their jobs are
+   * released to other workers, in ms. Default 10000.
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * The processing loop started by {@link Queue.process}: keeps up to `concurrency` handlers
+ * running, each on a claimed job kept alive by heartbeats. Stop it with {@link Processor.stop}.
+ */
+export class Processor {
+  readonly #context: QueueContext;
+  readonly #handler: JobHandler<never>;
+  readonly #concurrency: number;
+  readonly #stopController = new AbortController();
+  readonly #inFlight = new Map<string, { claimed: ClaimedJob; controller: AbortController; done: Promise<void> }>();
+  #candidates: string[] = [];
+  #candidatesListedAt = Number.NEGATIVE_INFINITY;
+  #slotFreed: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+
+  /** @internal Created by {@link Queue.process}. */
+  constructor(context: QueueContext, handler: JobHandler<never>, options: ProcessOptions = {}) {
+    if (typeof handler !== 'function') throw new InvalidQueueOptionsError('handler', handler, 'process() needs a handler function');
+    this.#context = context;
+    this.#handler = handler;
+    this.#concurrency = options.concurrency ?? 1;
+    assertDuration('concurrency', this.#concurrency, 1, 1000);
+  }
+
+  /** Jobs being handled right now. */
+  get activeCount(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Whether {@link stop} has been called. */
+  get stopped(): boolean {
+    return this.#stopController.signal.aborted;
+  }
+
+  /** @internal Starts the loop. */
+  start(): void {
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Graceful shutdown: stops claiming at once, lets in-flight handlers finish for up to
+   * `timeoutMs`, then aborts the rest and releases their jobs (ready again at once, the attempt
+   * not counted) so other workers take them without waiting for the visibility timeout.
+   * Idempotent: a second call returns the same promise.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options.timeoutMs ?? 10_000);
+    return this.#stopping;
+  }
+
+  async #stop(timeoutMs: number): Promise<void> {
+    assertDuration('timeoutMs', timeoutMs, 0);
+    const { timers } = this.#context.options.environment;
+    this.#stopController.abort(new ProcessorStoppedError());
+    this.#slotFreed?.();
+    await this.#loop;
+    const everyone = Promise.all([...this.#inFlight.values()].map((entry) => entry.done));
+    let timer: ReturnType<typeof timers.setTimeout> | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => {
+      timer = timers.setTimeout(() => {
+        resolve('timeout');
+      }, timeoutMs);
+    });
+    const outcome = await Promise.race([everyone.then(() => 'done' as const), graceOver]);
+    if (timer !== undefined) timers.clearTimeout(timer);
+    if (outcome === 'done') return;
+    const unfinished = [...this.#inFlight.values()];
+    this.#context.options.logger.info({ unfinished: unfinished.length }, 'shutdown grace over: releasing unfinished jobs');
+    await Promise.all(
+      unfinished.map(async ({ claimed, controller }) => {
+        controller.abort(new ProcessorStoppedError());
+        try {
+          await claimed.release();
+        } catch (error) {
+          // Not released: the leader takes it back after the visibility timeout instead.
+          this.#reportError(error, `releasing job ${claimed.id}`);
+        }
+      }),
+    );
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stopController.signal;
+    const { pollIntervalMs } = this.#context.options;
+    const { timers } = this.#context.options.environment;
+    while (!signal.aborted) {
+      if (this.#inFlight.size >= this.#concurrency) {
+        await new Promise<void>((resolve) => {
+          this.#slotFreed = resolve;
+        });
+        this.#slotFreed = undefined;
+        continue;
+      }
+      let claimed: ClaimedJob | undefined;
+      try {
+        claimed = await this.#claimNext(signal);
+      } catch (error) {
+        if (this.stopped) break;
+        this.#reportError(error, 'claiming a job');
+      }
+      if (claimed !== undefined) {
+        this.#startHandler(claimed);
+        continue;
+      }
+      try {
+        await delay(timers, pollIntervalMs, signal);
+      } catch {
+        break;
+      }
+    }
+  }
+
+  /**
+   * Finds and claims one ready job, or returns undefined when there is none. Lists the ready
+   * index only when the local buffer of candidates is empty or older than the poll interval, so
+   * the cost is one LIST per `claimBatchSize` claims, independent of the queue's size.
+   */
+  async #claimNext(signal: AbortSignal): Promise<ClaimedJob | undefined> {
+    const { options, keys, jobs } = this.#context;
+    const { clock, random } = options.environment;
+    for (let tries = 0; tries < options.claimBatchSize * 2 + 1; tries += 1) {
+      if (this.#candidates.length === 0 || clock.monotonicNow() - this.#candidatesListedAt > options.pollIntervalMs) {
+        const page = await jobs.store.list({ prefix: keys.readyPrefix, limit: options.claimBatchSize, signal });
+        this.#candidates = page.entries.map((entry) => entry.key);
+        this.#candidatesListedAt = clock.monotonicNow();
+        if (this.#candidates.length === 0) return undefined;
+      }
+      const marker = this.#candidates.shift() as string;
+      const id = keys.jobIdFromMarker(marker);
+      const current = await jobs.read(id, signal);
+      if (current?.record.state !== 'ready' || keys.ready(id, current.record.priority, current.record.availableAt) !== marker) {
+        // Stale: the job was claimed, finished, purged, or re-readied under another key.
+        await jobs.deleteMarker(marker, signal);
+        continue;
+      }
+      const claim = {
+        token: randomToken(random, 16),
+        worker: options.workerId,
+        claimedAt: clock.wallNow(),
+        visibilityTimeoutMs: options.visibilityTimeoutMs,
+        heartbeats: 0,
+      };
+      const record = claimJob(current.record, claim);
+      const outcome = await jobs.replace(record, current.etag, signal);
+      if (outcome.kind === 'lost') continue; // another worker won this one: move on
+      try {
+        await jobs.deleteMarker(marker);
+      } catch (error) {
+        // Harmless: whoever lists it next sees the job is active and deletes it.
+        this.#reportError(error, `deleting the ready marker of job ${id}`);
+      }
+      options.logger.debug({ jobId: id, attempt: record.attempt }, 'claimed job');
+      this.#context.emit('job:active', { id, attempt: record.attempt });
+      return new ClaimedJob(this.#context, { record, etag: outcome.etag }, () => undefined);
+    }
+    return undefined;
+  }
+
+  #startHandler(claimed: ClaimedJob): void {
+    const controller = new AbortController();
+    const done = this.#handle(claimed, controller).finally(() => {
+      this.#inFlight.delete(claimed.id);
+      this.#slotFreed?.();
+    });
+    this.#inFlight.set(claimed.id, { claimed, controller, done });
+  }
+
+  async #handle(claimed: ClaimedJob, controller: AbortController): Promise<void> {
+    const { options } = this.#context;
+    const { timers } = options.environment;
+    const record = claimed.record;
+    const heartbeatEvery = Math.max(1, Math.floor(record.claim?.visibilityTimeoutMs ?? options.visibilityTimeoutMs) / 3);
+    let heartbeatTimer: ReturnType<typeof timers.setTimeout> | undefined;
+    let timeoutTimer: ReturnType<typeof timers.setTimeout> | undefined;
+    let settled = false;
+    const scheduleHeartbeat = (): void => {
+      heartbeatTimer = timers.setTimeout(() => {
+        claimed.heartbeat().then(
+          () => {
+            if (!settled) scheduleHeartbeat();
+          },
+          (error: unknown) => {
+            if (claimed.status === 'lost') {
+              controller.abort(error);
+              return;
+            }
+            // A failed heartbeat is retried at the next tick; the claim survives as long as one lands within the visibility timeout.
+            this.#reportError(error, `heartbeat of job ${claimed.id}`);
+            if (!settled) scheduleHeartbeat();
+          },
+        );
+      }, heartbeatEvery);
+    };
+    scheduleHeartbeat();
+
+    // Through a promise chain, so that a handler that throws synchronously is handled like a rejection.
+    const handlerDone = Promise.resolve().then(() =>
+      this.#handler({
+        id: record.id,
+        data: record.data as never,
+        attempt: record.attempt,
+        maxAttempts: record.maxAttempts,
+        signal: controller.signal,
+        extendLease: () => claimed.heartbeat(),
+      }),
+    );
+    const outcomes: Promise<{ ok: true; result: unknown } | { ok: false; error: unknown }>[] = [
+      handlerDone.then(
+        (result) => ({ ok: true as const, result }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+    ];
+    if (record.timeoutMs !== null) {
+      const timeoutMs = record.timeoutMs;
+      // At the timeout the signal aborts; a handler that ignores it gets one more visibility
+      // timeout to settle, then the attempt is recorded as failed regardless.
+      outcomes.push(
+        new Promise((resolve) => {
+          timeoutTimer = timers.setTimeout(() => {
+            const error = new JobTimeoutError(record.id, timeoutMs);
+            controller.abort(error);
+            timeoutTimer = timers.setTimeout(() => {
+              resolve({ ok: false, error });
+            }, heartbeatEvery * 3);
+          }, timeoutMs);
+        }),
+      );
+    }
+    const outcome = await Promise.race(outcomes);
+    settled = true;
+    if (heartbeatTimer !== undefined) timers.clearTimeout(heartbeatTimer);
+    if (timeoutTimer !== undefined) timers.clearTimeout(timeoutTimer);
+    try {
+      if (outcome.ok) {
+        let result: JsonValue;
+        try {
+          const value = outcome.result === undefined ? null : outcome.result;
+          encodeJsonValue(value, undefined, 'The handler result');
+          result = value as JsonValue;
+        } catch (error) {
+          await claimed.fail(recordError(error), 'failed');
+          return;
+        }
+        await claimed.complete(result);
+      } else {
+        const timedOut = controller.signal.reason instanceof JobTimeoutError;
+        if (controller.signal.reason instanceof ProcessorStoppedError) return; // released by stop()
+        await claimed.fail(recordError(outcome.error), timedOut ? 'timed-out' : 'failed');
+      }
+    } catch (error) {
+      // The final write failed (store unreachable): the leader takes the job back after the
+      // visibility timeout and it runs again — delivery is at-least-once.
+      this.#reportError(error, `recording the outcome of job ${claimed.id}`);
+    }
+  }
+
+  #reportError(error: unknown, context: string): void {
+    this.#context.options.logger.warn({ error, context }, `queue worker: ${context} failed; will retry`);
+    this.#context.emit('worker:error', { error, context });
+  }
+}

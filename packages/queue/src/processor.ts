@@ -61,6 +61,9 @@ export class Processor {
   readonly #inFlight = new Map<string, { claimed: ClaimedJob; controller: AbortController; done: Promise<void> }>();
   #candidates: string[] = [];
   #candidatesListedAt = Number.NEGATIVE_INFINITY;
+  // Markers found stale in the previous and in the current listing (see #claimNext).
+  #staleBefore = new Set<string>();
+  #staleNow = new Set<string>();
   #slotFreed: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -174,6 +177,8 @@ export class Processor {
       if (this.#candidates.length === 0 || clock.monotonicNow() - this.#candidatesListedAt > options.pollIntervalMs) {
         const page = await jobs.store.list({ prefix: keys.readyPrefix, limit: options.claimBatchSize, signal });
         this.#candidates = page.entries.map((entry) => entry.key);
+        this.#staleBefore = this.#staleNow;
+        this.#staleNow = new Set();
         this.#candidatesListedAt = clock.monotonicNow();
         if (this.#candidates.length === 0) return undefined;
       }
@@ -181,8 +186,11 @@ export class Processor {
       const id = keys.jobIdFromMarker(marker);
       const current = await jobs.read(id, signal);
       if (current?.record.state !== 'ready' || keys.ready(id, current.record.priority, current.record.availableAt) !== marker) {
-        // Stale: the job was claimed, finished, purged, or re-readied under another key.
-        await jobs.deleteMarker(marker, signal);
+        // Stale: the job was claimed, finished, purged, or re-readied under another key. Usually
+        // its claimer is deleting the marker right now, so every worker deleting it too would
+        // only multiply requests: delete it only when it was already stale one listing ago.
+        if (this.#staleBefore.has(marker)) await jobs.deleteMarker(marker, signal);
+        else this.#staleNow.add(marker);
         continue;
       }
       const claim = {
@@ -194,7 +202,13 @@ export class Processor {
       };
       const record = claimJob(current.record, claim);
       const outcome = await jobs.replace(record, current.etag, signal);
-      if (outcome.kind === 'lost') continue; // another worker won this one: move on
+      if (outcome.kind === 'lost') {
+        // Another worker won this one. Workers list the same page and would keep colliding if
+        // they all went on in the same order: once contention shows, try the rest shuffled within
+        // each priority (a worker alone never loses, so it keeps strict enqueue order).
+        this.#candidates = shuffleWithinPriority(this.#candidates, keys.readyPrefix.length, random);
+        continue;
+      }
       try {
         await jobs.deleteMarker(marker);
       } catch (error) {
@@ -221,7 +235,7 @@ export class Processor {
     const { options } = this.#context;
     const { timers } = options.environment;
     const record = claimed.record;
-    const heartbeatEvery = Math.max(1, Math.floor(record.claim?.visibilityTimeoutMs ?? options.visibilityTimeoutMs) / 3);
+    const heartbeatEvery = Math.max(1, Math.floor((record.claim?.visibilityTimeoutMs ?? options.visibilityTimeoutMs) / 3));
     let heartbeatTimer: ReturnType<typeof timers.setTimeout> | undefined;
     let timeoutTimer: ReturnType<typeof timers.setTimeout> | undefined;
     let settled = false;
@@ -310,4 +324,22 @@ export class Processor {
     this.#context.options.logger.warn({ error, context }, `queue worker: ${context} failed; will retry`);
     this.#context.emit('worker:error', { error, context });
   }
+}
+
+/**
+ * Shuffles sorted ready markers within each run of equal priority (the 3 characters after the
+ * prefix), leaving the priority order intact.
+ */
+export function shuffleWithinPriority(markers: string[], prefixLength: number, random: () => number): string[] {
+  const priorityOf = (marker: string): string => marker.slice(prefixLength, prefixLength + 3);
+  for (let start = 0; start < markers.length; ) {
+    let end = start + 1;
+    while (end < markers.length && priorityOf(markers[end] as string) === priorityOf(markers[start] as string)) end += 1;
+    for (let index = end - 1; index > start; index -= 1) {
+      const other = start + Math.floor(random() * (index - start + 1));
+      [markers[index], markers[other]] = [markers[other] as string, markers[index] as string];
+    }
+    start = end;
+  }
+  return markers;
 }

@@ -26,7 +26,8 @@ import type { GlobalCoordinator } from '../src/global-coordinator';
 import { connect, type Hub } from '../src/hub';
 import type { CountedOperation } from '../src/instrumented-store';
 import { checkHistory, elapsedMs, type WorkerEvent, type WorkerTimings } from '../src/fixtures/election-history';
-import { WorkerCluster, s3ConnectionString, type ClusterWorker } from '../src/fixtures/worker-cluster';
+import { s3ConnectionString } from '@tooling/test-support';
+import { WorkerCluster, type ClusterWorker } from '../src/fixtures/worker-cluster';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { createTestBucket, s3TestTarget, type TestBucket } from '@tooling/s3-test-server/target';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkHistory, elapsedMs, type WorkerEvent, type WorkerTimings } from './fixtures/election-history';
-import { lastOf, s3ConnectionString, WorkerCluster, type ClusterWorker } from './fixtures/worker-cluster';
+import { s3ConnectionString } from '@tooling/test-support';
+import { lastOf, WorkerCluster, type ClusterWorker } from './fixtures/worker-cluster';
 
 // Short timings keep the suite fast; the bounds below are stated in terms of them.
 const TIMINGS = { heartbeatInterval: 200, leaseTimeout: 1500, workerTimeout: 2000 } satisfies WorkerTimings;

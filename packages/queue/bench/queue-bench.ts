@@ -25,7 +25,8 @@ import { parseArgs } from 'node:util';
 import { createStore } from '@baton/storage';
 import { startS3TestServer, type S3TestServer } from '@tooling/s3-test-server';
 import { createTestBucket, type TestBucket } from '@tooling/s3-test-server/target';
-import { QueueCluster, s3ConnectionString, type RequestCounts } from '../src/fixtures/queue-cluster';
+import { s3ConnectionString } from '@tooling/test-support';
+import { QueueCluster, type RequestCounts } from '../src/fixtures/queue-cluster';
 import { Queue } from '../src/queue';
 import { CountingStore } from '../src/test-support/counting-store';
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createStore, type ObjectStore } from '@baton/storage';
 import { createTestBucket, s3TestTarget, type TestBucket } from '@tooling/s3-test-server/target';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QueueCluster, s3ConnectionString, type QueueClusterWorker, type QueueWorkerConfig, type QueueWorkerEvent, type QueueWorkerJob } from './fixtures/queue-cluster';
+import { s3ConnectionString } from '@tooling/test-support';
+import { QueueCluster, type QueueClusterWorker, type QueueWorkerConfig, type QueueWorkerEvent, type QueueWorkerJob } from './fixtures/queue-cluster';
 import { Queue, type JobInfo } from './queue';
 
 // Short timings keep the file fast: a crashed worker's job is back within a second or two.

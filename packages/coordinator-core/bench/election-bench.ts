@@ -18,15 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStore, type ObjectStore } from '@baton/storage';
-import { startS3TestServer, type S3TestServer } from '@tooling/s3-test-server';
-import { createTestBucket, type TestBucket } from '@tooling/s3-test-server/target';
 import { DEFAULT_COORDINATOR_CONFIG } from '../src/config';
 import type { Timers } from '@baton/plugin';
 import type { GlobalCoordinator } from '../src/global-coordinator';
 import { connect, type Hub } from '../src/hub';
 import type { CountedOperation } from '../src/instrumented-store';
 import { checkHistory, elapsedMs, type WorkerEvent, type WorkerTimings } from '../src/fixtures/election-history';
-import { s3ConnectionString } from '@tooling/test-support';
+import { openBenchS3Target, textTable } from '@tooling/test-support';
 import { WorkerCluster, type ClusterWorker } from '../src/fixtures/worker-cluster';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -131,43 +129,13 @@ function memoryStores(): Stores {
 }
 
 async function s3Stores(): Promise<{ stores: Stores; description: string } | { skipped: string }> {
-  let server: S3TestServer | undefined;
-  let target: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
-  const endpoint = process.env.S3_TEST_ENDPOINT;
-  let description: string;
-  if (endpoint !== undefined && endpoint !== '') {
-    target = {
-      endpoint: endpoint.replace(/\/+$/, ''),
-      region: process.env.S3_TEST_REGION ?? 'us-east-1',
-      accessKeyId: process.env.S3_TEST_ACCESS_KEY ?? 'baton',
-      secretAccessKey: process.env.S3_TEST_SECRET_KEY ?? 'baton-secret',
-    };
-    description = `S3_TEST_ENDPOINT ${target.endpoint}`;
-  } else {
-    try {
-      server = await startS3TestServer();
-    } catch (error) {
-      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-      return { skipped: `could not start Ceph RGW (${reason}); install radosgw ceph-mon ceph-osd or set S3_TEST_ENDPOINT` };
-    }
-    target = server;
-    description = `throwaway Ceph RGW on ${server.endpoint}`;
-  }
-  let bucket: TestBucket;
-  try {
-    bucket = await createTestBucket(target, { namePrefix: 'election-bench' });
-  } catch (error) {
-    await server?.stop();
-    return { skipped: `cannot create a bucket on ${target.endpoint}: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  cleanups.push(async () => {
-    await bucket.remove().catch(() => undefined);
-    await server?.stop();
-  });
+  const s3 = await openBenchS3Target('election-bench');
+  if ('skipped' in s3) return s3;
+  cleanups.push(() => s3.close());
   return {
-    description,
+    description: s3.description,
     stores: {
-      fresh: (label) => s3ConnectionString(target, bucket.name, `${label}-${(fresh += 1)}`),
+      fresh: (label) => s3.connectionString(`${label}-${(fresh += 1)}`),
       cleanup: () => Promise.resolve(),
     },
   };
@@ -475,16 +443,6 @@ async function measureRequests(backend: Backend, workers: number, url: string, o
 // ---------------------------------------------------------------------------------------------
 // Output.
 
-/** A plain-text table; `align` has one letter per column: `l`eft or `r`ight. */
-function table(header: string[], rows: string[][], align: string): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((cell, column) => (align[column] === 'r' ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((left, right) => left - right);
@@ -567,7 +525,7 @@ async function main(): Promise<void> {
       result.error === undefined ? verdict : `${verdict}; stopped: ${result.error}`,
     ];
   });
-  console.log(table(['backend', 'how', 'runs', 'min', 'median', 'max', 'safety violations', 'verdict'], failoverRows, 'llrrrrrl'));
+  console.log(textTable(['backend', 'how', 'runs', 'min', 'median', 'max', 'safety violations', 'verdict'], failoverRows, 'llrrrrrl'));
   for (const [backend, reason] of skipped) console.log(`${backend}: skipped: ${reason}`);
   console.log('');
 
@@ -582,7 +540,7 @@ async function main(): Promise<void> {
     const verdict = result.error !== undefined ? `error: ${result.error}` : result.busiestWorker <= REQUEST_TARGET_PER_WORKER_MINUTE ? 'within target' : 'OVER target';
     return [result.backend, String(result.workers), ...cells, result.busiestWorker.toFixed(1), verdict];
   });
-  console.log(table(['backend', 'N', 'get', 'put', 'delete', 'list', 'total', 'busiest', 'verdict'], requestRows, 'lrrrrrrrl'));
+  console.log(textTable(['backend', 'N', 'get', 'put', 'delete', 'list', 'total', 'busiest', 'verdict'], requestRows, 'lrrrrrrrl'));
   for (const [backend, reason] of skipped) console.log(`${backend}: skipped: ${reason}`);
   console.log('');
   console.log(`done in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);

@@ -23,9 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStore } from '@baton/storage';
-import { startS3TestServer, type S3TestServer } from '@tooling/s3-test-server';
-import { createTestBucket, type TestBucket } from '@tooling/s3-test-server/target';
-import { s3ConnectionString } from '@tooling/test-support';
+import { openBenchS3Target, textTable } from '@tooling/test-support';
 import { QueueCluster, type RequestCounts } from '../src/fixtures/queue-cluster';
 import { Queue } from '../src/queue';
 import { CountingStore } from '../src/test-support/counting-store';
@@ -102,40 +100,10 @@ const cleanups: (() => Promise<void>)[] = [];
 type Stores = (label: string) => string;
 
 async function s3Stores(): Promise<{ stores: Stores; description: string } | { skipped: string }> {
-  let server: S3TestServer | undefined;
-  let target: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
-  const endpoint = process.env.S3_TEST_ENDPOINT;
-  let description: string;
-  if (endpoint !== undefined && endpoint !== '') {
-    target = {
-      endpoint: endpoint.replace(/\/+$/, ''),
-      region: process.env.S3_TEST_REGION ?? 'us-east-1',
-      accessKeyId: process.env.S3_TEST_ACCESS_KEY ?? 'baton',
-      secretAccessKey: process.env.S3_TEST_SECRET_KEY ?? 'baton-secret',
-    };
-    description = `S3_TEST_ENDPOINT ${target.endpoint}`;
-  } else {
-    try {
-      server = await startS3TestServer();
-    } catch (error) {
-      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-      return { skipped: `could not start Ceph RGW (${reason}); install radosgw ceph-mon ceph-osd or set S3_TEST_ENDPOINT` };
-    }
-    target = server;
-    description = `throwaway Ceph RGW on ${server.endpoint}`;
-  }
-  let bucket: TestBucket;
-  try {
-    bucket = await createTestBucket(target, { namePrefix: 'queue-bench' });
-  } catch (error) {
-    await server?.stop();
-    return { skipped: `cannot create a bucket on ${target.endpoint}: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  cleanups.push(async () => {
-    await bucket.remove().catch(() => undefined);
-    await server?.stop();
-  });
-  return { description, stores: (label) => s3ConnectionString(target, bucket.name, `${label}-${(fresh += 1)}`) };
+  const s3 = await openBenchS3Target('queue-bench');
+  if ('skipped' in s3) return s3;
+  cleanups.push(() => s3.close());
+  return { description: s3.description, stores: (label) => s3.connectionString(`${label}-${(fresh += 1)}`) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,16 +190,6 @@ async function measure(backend: Backend, processes: number, url: string, options
 // ---------------------------------------------------------------------------------------------
 // Output.
 
-/** A plain-text table; `align` has one letter per column: `l`eft or `r`ight. */
-function table(header: string[], rows: string[][], align: string): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((cell, column) => (align[column] === 'r' ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
-}
 
 async function main(): Promise<void> {
   const options = parseOptions();
@@ -293,7 +251,7 @@ async function main(): Promise<void> {
     ];
   });
   console.log(
-    table(
+    textTable(
       ['backend', 'processes', 'jobs', 'seconds', 'jobs/s', 'get', 'put', 'delete', 'list', 'total/job', 'enqueue', 'coordinator', 'workers (queue)', 'verdict'],
       rows,
       'lrrrrrrrrrrrrl',

@@ -24,7 +24,7 @@ import type { GlobalCoordinator } from '../src/global-coordinator';
 import { connect, type Hub } from '../src/hub';
 import type { CountedOperation } from '../src/instrumented-store';
 import { checkHistory, elapsedMs, type WorkerEvent, type WorkerTimings } from '../src/fixtures/election-history';
-import { openBenchS3Target, textTable } from '@tooling/test-support';
+import { openBenchS3Target, runBenchmark, textTable } from '@tooling/test-support';
 import { WorkerCluster, type ClusterWorker } from '../src/fixtures/worker-cluster';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -552,24 +552,4 @@ async function cleanUp(): Promise<void> {
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\n${signal}: stopping every worker and server started here...`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  console.error(error);
-  exitCode = 1;
-} finally {
-  await cleanUp();
-}
-// Keep-alive sockets of the S3 clients would hold the process open for a while.
-process.exit(exitCode);
+await runBenchmark(main, cleanUp);

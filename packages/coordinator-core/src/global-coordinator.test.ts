@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CoordinatedPlugin, LeadershipChange, Logger } from '@baton/plugin';
 import { MemoryStore, UnsafeStoreError, type ObjectBody, type PutOptions } from '@baton/storage';
+import { waitUntil } from '@tooling/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GlobalCoordinatorOptions } from './config';
 import { LeadershipLostError, type LeaderChangedEvent } from './global-coordinator';
@@ -27,17 +28,6 @@ async function hubOn(store: MemoryStore, options: GlobalCoordinatorOptions = {},
   return hub;
 }
 
-function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (condition()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error('condition not met in time'));
-      else setTimeout(check, 5);
-    };
-    check();
-  });
-}
 
 describe('GlobalCoordinator', () => {
   it("answers the guide's Quick Diagnosis", async () => {
@@ -117,7 +107,7 @@ describe('GlobalCoordinator', () => {
     expect(events).toEqual(['plugin stopping; still leader: true', 'plugin stopped', 'released']);
     expect(signal?.aborted).toBe(true);
     expect(signal?.reason).toBeInstanceOf(LeadershipLostError);
-    await until(() => second.isLeader);
+    await waitUntil(() => second.isLeader);
     // Well before the 300 ms lease could have expired: the release made it immediate.
     expect(performance.now() - stoppedAt).toBeLessThan(250);
     expect(changes.at(-1)).toMatchObject({ newLeader: second.workerId, epoch: 2 });
@@ -145,7 +135,7 @@ describe('GlobalCoordinator', () => {
     const second = await secondHub.getGlobalCoordinator('default');
     expect(seen.at(-1)).toMatchObject({ newLeader: first.workerId, epoch: 1, isLeader: false });
     await first.stop();
-    await until(() => second.isLeader);
+    await waitUntil(() => second.isLeader);
     expect(seen.at(-1)).toMatchObject({ newLeader: second.workerId, epoch: 2, isLeader: true, namespace: 'default' });
   });
 
@@ -166,8 +156,8 @@ describe('GlobalCoordinator', () => {
     const logger = capturingLogger();
     const coordinator = await (await hubOn(store, {}, logger)).getGlobalCoordinator('default');
     await store.put(coordinator._getStateKey(), '{"truncated": ');
-    await until(() => logger.lines.some((line) => line.includes('Invalid lease record')));
-    await until(() => coordinator.isLeader && coordinator.getEpoch() >= 2, 3000);
+    await waitUntil(() => logger.lines.some((line) => line.includes('Invalid lease record')));
+    await waitUntil(() => coordinator.isLeader && coordinator.getEpoch() >= 2, 3000);
     const stored = await store.get(coordinator._getStateKey());
     expect(JSON.parse(new TextDecoder().decode(stored?.body))).toMatchObject({ leader: coordinator.workerId, epoch: 2 });
   });
@@ -205,12 +195,12 @@ describe('GlobalCoordinator', () => {
     expect(signal?.aborted).toBe(false);
     store.failing = true;
     const failedAt = performance.now();
-    await until(() => signal?.aborted === true, 2000);
+    await waitUntil(() => signal?.aborted === true, 2000);
     // renewDeadline is 200 ms after the last successful renewal started.
     expect(performance.now() - failedAt).toBeLessThan(400);
     expect(coordinator.isLeader).toBe(false);
     store.failing = false;
-    await until(() => coordinator.isLeader, 2000);
+    await waitUntil(() => coordinator.isLeader, 2000);
   });
 
   it('leaves no timers, listeners or memory behind over 10,000 start/stop and subscribe/unsubscribe cycles', async () => {
@@ -252,7 +242,7 @@ describe('GlobalCoordinator', () => {
       throw new Error('listener bug');
     });
     const before = coordinator.getMetrics().heartbeatCount;
-    await until(() => coordinator.getMetrics().heartbeatCount >= before + 3);
+    await waitUntil(() => coordinator.getMetrics().heartbeatCount >= before + 3);
     expect(coordinator.isLeader).toBe(true);
     expect(logger.lines.some((line) => line.includes("A 'heartbeat' listener threw: listener bug"))).toBe(true);
   });

@@ -49,25 +49,6 @@ export const systemEnvironment: CoordinatorEnvironment = {
   random: Math.random,
 };
 
-/** Resolves after `delayMs` on `timers`, or rejects with the signal's reason as soon as it aborts. */
-export function delay(timers: Timers, delayMs: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      timers.clearTimeout(handle);
-      reject(signal?.reason as Error);
-    };
-    const handle = timers.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, delayMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** A random string of `length` characters from [0-9a-z], drawn from `random` (ids, tokens). */
 export function randomToken(random: () => number, length: number): string {
   let token = '';

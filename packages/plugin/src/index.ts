@@ -1,5 +1,5 @@
 export type { CoordinatedPlugin, CoordinationMode, LeadershipChange, LeadershipSource } from './leadership';
-export { delay, randomToken, systemEnvironment } from './environment';
+export { randomToken, systemEnvironment } from './environment';
 export type { Clock, CoordinatorEnvironment, TimerHandle, Timers } from './environment';
 export { consoleLogger, silentLogger } from './logger';
 export type { Logger, LogMethod } from './logger';

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStore } from '@baton/storage';
-import { openBenchS3Target, textTable } from '@tooling/test-support';
+import { openBenchS3Target, runBenchmark, textTable } from '@tooling/test-support';
 import { QueueCluster, type RequestCounts } from '../src/fixtures/queue-cluster';
 import { Queue } from '../src/queue';
 import { CountingStore } from '../src/test-support/counting-store';
@@ -269,24 +269,4 @@ async function cleanUp(): Promise<void> {
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\n${signal}: stopping every worker and server started here...`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-let exitCode = 0;
-try {
-  await main();
-} catch (error) {
-  console.error(error);
-  exitCode = 1;
-} finally {
-  await cleanUp();
-}
-// Keep-alive sockets of the S3 clients would hold the process open for a while.
-process.exit(exitCode);
+await runBenchmark(main, cleanUp);

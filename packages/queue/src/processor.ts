@@ -1,5 +1,6 @@
 import { ClaimedJob } from './claimed-job';
-import { delay, randomToken } from '@baton/plugin';
+import { randomToken } from '@baton/plugin';
+import { sleep } from '@baton/storage';
 import { InvalidQueueOptionsError, JobTimeoutError, ProcessorStoppedError } from './errors';
 import { assertDuration } from './job-options';
 import { recordError } from './job-record';
@@ -158,7 +159,7 @@ export class Processor {
         continue;
       }
       try {
-        await delay(timers, pollIntervalMs, signal);
+        await sleep(pollIntervalMs, signal, timers);
       } catch {
         break;
       }

@@ -1,5 +1,6 @@
 import { connect, type Hub } from '@baton/coordinator-core';
 import { MemoryStore } from '@baton/storage';
+import { waitUntil } from '@tooling/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from './queue';
 import { QueuePlugin } from './queue-plugin';
@@ -20,17 +21,6 @@ async function member(store: MemoryStore): Promise<{ hub: Hub; plugin: QueuePlug
   return { hub, plugin };
 }
 
-function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (condition()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error('condition not met in time'));
-      else setTimeout(check, 5);
-    };
-    check();
-  });
-}
 
 describe('QueuePlugin on a hub', () => {
   it('is subscribed to the global coordinator under its name and processes every job exactly once across workers', async () => {
@@ -46,7 +36,7 @@ describe('QueuePlugin on a hub', () => {
       return Promise.resolve();
     }, { concurrency: 2 });
     const ids = await members[0]?.plugin.enqueueMany(Array.from({ length: 20 }, (_value, index) => ({ data: { index } }))) ?? [];
-    await waitFor(() => done.length >= 20);
+    await waitUntil(() => done.length >= 20);
     expect([...done].sort()).toEqual([...ids].sort());
   });
 
@@ -64,7 +54,7 @@ describe('QueuePlugin on a hub', () => {
       return Promise.resolve();
     });
     const id = await members[1]?.plugin.enqueue({ later: true }, { delayMs: 50 });
-    await waitFor(() => done.includes(id ?? ''));
+    await waitUntil(() => done.includes(id ?? ''));
     const leaders = await Promise.all(members.map(async ({ hub }) => (await hub.getGlobalCoordinator()).isLeader));
     const leaderId = (await members[leaders.indexOf(true)]?.hub.getGlobalCoordinator())?.workerId;
     expect(promotedBy.length).toBeGreaterThan(0);
@@ -83,13 +73,13 @@ describe('QueuePlugin on a hub', () => {
       return new Promise<never>(() => undefined);
     });
     const id = await plugin.enqueue({ work: 1 });
-    await waitFor(() => started);
+    await waitUntil(() => started);
     const completions: string[] = [];
     plugin.process(({ id: jobId, attempt }) => {
       completions.push(`${jobId}#${attempt}`);
       return Promise.resolve();
     });
-    await waitFor(() => completions.length > 0, 5000);
+    await waitUntil(() => completions.length > 0, 5000);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(completions).toEqual([`${id}#2`]);
     expect((await plugin.getJob(id))?.state).toBe('completed');

@@ -30,6 +30,7 @@ export { assertValidKey, assertValidPrefix, compareKeys, MAX_KEY_BYTES } from '.
 export { contentEtag, normalizeEtag } from './etag';
 export { bytesToText, toBytes } from './body';
 export { sleep, throwIfAborted } from './abort';
+export type { SleepTimers } from './abort';
 export { assertOnePrecondition } from './preconditions';
 export { DEFAULT_LIST_LIMIT, effectiveListLimit, pageOfSortedKeys } from './list-pages';
 export { MemoryStore } from './memory-store';

@@ -1,5 +1,6 @@
 import {
   bytesToText,
+  deleteKeys,
   NotFoundError,
   type DeleteOptions,
   type GetOptions,
@@ -7,6 +8,7 @@ import {
   type ListPage,
   type ObjectBody,
   type ObjectStore,
+  type OperationOptions,
   type PutOptions,
   type PutResult,
   type StoredObject,
@@ -53,6 +55,11 @@ export class HubClient implements ObjectStore {
 
   list(options: ListOptions): Promise<ListPage> {
     return this.store.list(options);
+  }
+
+  /** See {@link ObjectStore.deleteMany} (one `delete` per key when the store has no batch delete). */
+  deleteMany(keys: readonly string[], options?: OperationOptions): Promise<void> {
+    return deleteKeys(this.store, keys, options);
   }
 
   /**

@@ -2,7 +2,7 @@ import { MemoryStore } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { StaleEpochError } from './errors';
 import { Queue } from './queue';
-import { FreezableTimers, waitFor } from './test-support/counting-store';
+import { FreezableTimers, waitFor } from './test-support/freezable-timers';
 
 /** A manual clock: the leader's expiry judgement depends only on its monotonic reading. */
 function manualClock(): { clock: { monotonicNow: () => number; wallNow: () => number }; advance: (ms: number) => void; jumpWall: (ms: number) => void } {

@@ -5,8 +5,16 @@ import { InvalidQueueOptionsError, JobTimeoutError, ProcessorStoppedError } from
 import { assertDuration } from './job-options';
 import { recordError } from './job-record';
 import { claimJob } from './job-transitions';
+import { MarkerDeletions } from './marker-deletions';
 import { encodeJsonValue, type JsonValue } from './json-value';
 import type { QueueContext } from './queue-context';
+
+// How long the ready marker of a claimed job may wait to be deleted in a batch with others (at
+// most the poll interval): short, because other workers that list it spend a read to find it taken.
+const MARKER_DELETE_DELAY_MS = 250;
+// Stale markers met since the last listing before listing afresh: one. A stale marker means other
+// workers claim from the same page; each further one would cost a read, a fresh LIST costs one request.
+const STALE_HITS_BEFORE_RELISTING = 1;
 
 /** What a handler is given for one attempt. */
 export interface JobContext<Data = JsonValue> {
@@ -62,9 +70,10 @@ export class Processor {
   readonly #inFlight = new Map<string, { claimed: ClaimedJob; controller: AbortController; done: Promise<void> }>();
   #candidates: string[] = [];
   #candidatesListedAt = Number.NEGATIVE_INFINITY;
-  // Markers found stale in the previous and in the current listing (see #claimNext).
-  #staleBefore = new Set<string>();
-  #staleNow = new Set<string>();
+  // Ready markers found stale (their job already taken), with when, on the monotonic clock (see #claimNext).
+  readonly #staleSince = new Map<string, number>();
+  #staleHitsSinceListing = 0;
+  readonly #markerDeletions: MarkerDeletions;
   #slotFreed: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -76,6 +85,16 @@ export class Processor {
     this.#handler = handler;
     this.#concurrency = options.concurrency ?? 1;
     assertDuration('concurrency', this.#concurrency, 1, 1000);
+    const queueOptions = context.options;
+    this.#markerDeletions = new MarkerDeletions({
+      store: context.jobs.store,
+      timers: queueOptions.environment.timers,
+      batchSize: queueOptions.claimBatchSize,
+      delayMs: Math.min(MARKER_DELETE_DELAY_MS, queueOptions.pollIntervalMs),
+      onError: (error, markers) => {
+        this.#reportError(error, `deleting ${markers.length} ready markers of claimed jobs`);
+      },
+    });
   }
 
   /** Jobs being handled right now. */
@@ -110,6 +129,7 @@ export class Processor {
     this.#stopController.abort(new ProcessorStoppedError());
     this.#slotFreed?.();
     await this.#loop;
+    await this.#markerDeletions.flush();
     const everyone = Promise.all([...this.#inFlight.values()].map((entry) => entry.done));
     let timer: ReturnType<typeof timers.setTimeout> | undefined;
     const graceOver = new Promise<'timeout'>((resolve) => {
@@ -167,20 +187,36 @@ export class Processor {
   }
 
   /**
-   * Finds and claims one ready job, or returns undefined when there is none. Lists the ready
-   * index only when the local buffer of candidates is empty or older than the poll interval, so
-   * the cost is one LIST per `claimBatchSize` claims, independent of the queue's size.
+   * Finds and claims one ready job, or returns undefined when there is none (or none left that
+   * others did not take first). Lists the ready index only when the local buffer of candidates is
+   * empty or older than the poll interval, so the cost is one LIST per `claimBatchSize` claims,
+   * independent of the queue's size.
    */
   async #claimNext(signal: AbortSignal): Promise<ClaimedJob | undefined> {
     const { options, keys, jobs } = this.#context;
     const { clock, random } = options.environment;
-    for (let tries = 0; tries < options.claimBatchSize * 2 + 1; tries += 1) {
-      if (this.#candidates.length === 0 || clock.monotonicNow() - this.#candidatesListedAt > options.pollIntervalMs) {
+    // At most two listings per call: when even a fresh listing offers only jobs others take first,
+    // workers outnumber the jobs, and waiting a poll interval beats chasing each new job with all of them.
+    let listings = 0;
+    for (;;) {
+      if (
+        this.#candidates.length === 0 ||
+        this.#staleHitsSinceListing >= STALE_HITS_BEFORE_RELISTING ||
+        clock.monotonicNow() - this.#candidatesListedAt > options.pollIntervalMs
+      ) {
+        if (listings === 2) return undefined;
+        listings += 1;
+        this.#staleHitsSinceListing = 0;
+        // Our own claimed markers go first, so that this listing does not offer them back.
+        await this.#markerDeletions.flush();
         const page = await jobs.store.list({ prefix: keys.readyPrefix, limit: options.claimBatchSize, signal });
-        this.#candidates = page.entries.map((entry) => entry.key);
-        this.#staleBefore = this.#staleNow;
-        this.#staleNow = new Set();
-        this.#candidatesListedAt = clock.monotonicNow();
+        const now = clock.monotonicNow();
+        const listedMarkers = new Set(page.entries.map((entry) => entry.key));
+        for (const marker of this.#staleSince.keys()) if (!listedMarkers.has(marker)) this.#staleSince.delete(marker);
+        // A marker found stale is usually about to be deleted by its claimer: skip it without
+        // another read, unless it has lingered for a poll interval (see below).
+        this.#candidates = [...listedMarkers].filter((marker) => now - (this.#staleSince.get(marker) ?? Number.NEGATIVE_INFINITY) >= options.pollIntervalMs);
+        this.#candidatesListedAt = now;
         if (this.#candidates.length === 0) return undefined;
       }
       const marker = this.#candidates.shift() as string;
@@ -188,10 +224,18 @@ export class Processor {
       const current = await jobs.read(id, signal);
       if (current?.record.state !== 'ready' || keys.ready(id, current.record.priority, current.record.availableAt) !== marker) {
         // Stale: the job was claimed, finished, purged, or re-readied under another key. Usually
-        // its claimer is deleting the marker right now, so every worker deleting it too would
-        // only multiply requests: delete it only when it was already stale one listing ago.
-        if (this.#staleBefore.has(marker)) await jobs.deleteMarker(marker, signal);
-        else this.#staleNow.add(marker);
+        // its claimer is about to delete the marker, so every worker deleting it too would only
+        // multiply requests: delete it only when it is still stale a poll interval later.
+        if (this.#staleSince.has(marker)) {
+          this.#staleSince.delete(marker);
+          this.#markerDeletions.add(marker);
+        } else {
+          this.#staleSince.set(marker, clock.monotonicNow());
+        }
+        // Other workers are claiming from the same page: stop following it in the same order, and
+        // list afresh soon rather than read more jobs they have taken meanwhile.
+        this.#staleHitsSinceListing += 1;
+        this.#candidates = shuffleWithinPriority(this.#candidates, keys.readyPrefix.length, random);
         continue;
       }
       const claim = {
@@ -210,17 +254,11 @@ export class Processor {
         this.#candidates = shuffleWithinPriority(this.#candidates, keys.readyPrefix.length, random);
         continue;
       }
-      try {
-        await jobs.deleteMarker(marker);
-      } catch (error) {
-        // Harmless: whoever lists it next sees the job is active and deletes it.
-        this.#reportError(error, `deleting the ready marker of job ${id}`);
-      }
+      this.#markerDeletions.add(marker);
       options.logger.debug({ jobId: id, attempt: record.attempt }, 'claimed job');
       this.#context.emit('job:active', { id, attempt: record.attempt });
       return new ClaimedJob(this.#context, { record, etag: outcome.etag }, () => undefined);
     }
-    return undefined;
   }
 
   #startHandler(claimed: ClaimedJob): void {

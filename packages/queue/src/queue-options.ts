@@ -18,7 +18,7 @@ export interface QueueOptions {
   visibilityTimeoutMs?: number;
   /** How long an idle worker waits before looking for ready jobs again, in ms. Default 1000. */
   pollIntervalMs?: number;
-  /** How many ready markers a worker lists at once (its local candidate buffer). Default 16; 1..1000. */
+  /** How many ready markers a worker lists at once (its local candidate buffer). Default 128; 1..1000. */
   claimBatchSize?: number;
   /** The first retry's average delay, in ms; it doubles with each attempt (with jitter). Default 1000. */
   retryBaseDelayMs?: number;
@@ -80,7 +80,7 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
     workerId,
     visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
-    claimBatchSize: options.claimBatchSize ?? 16,
+    claimBatchSize: options.claimBatchSize ?? 128,
     retryBaseDelayMs: options.retryBaseDelayMs ?? 1000,
     retryMaxDelayMs: options.retryMaxDelayMs ?? 300_000,
     defaultMaxAttempts: options.defaultMaxAttempts ?? 3,

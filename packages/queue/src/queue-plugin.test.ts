@@ -4,7 +4,7 @@ import { waitUntil } from '@tooling/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from './queue';
 import { QueuePlugin } from './queue-plugin';
-import { FreezableTimers } from './test-support/counting-store';
+import { FreezableTimers } from './test-support/freezable-timers';
 
 const TIMINGS = { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400 };
 const QUEUE = { name: 'emails', visibilityTimeoutMs: 400, pollIntervalMs: 10, retryBaseDelayMs: 0, retryMaxDelayMs: 0 };

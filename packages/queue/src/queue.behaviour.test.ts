@@ -7,7 +7,7 @@ import { createTestBucket, s3TestTarget, type TestBucket } from '@tooling/s3-tes
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from './queue';
 import type { QueueOptions } from './queue-options';
-import { FreezableTimers, waitFor } from './test-support/counting-store';
+import { FreezableTimers, waitFor } from './test-support/freezable-timers';
 
 const target = s3TestTarget();
 

@@ -1,5 +1,6 @@
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -7,6 +8,8 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import {
+  AccessDeniedError,
+  assertDeleteManyKeys,
   assertOnePrecondition,
   assertValidKey,
   assertValidPrefix,
@@ -20,11 +23,13 @@ import {
   normalizePrefix,
   type ObjectBody,
   type ObjectStore,
+  type OperationOptions,
   OutcomeUnknownError,
   type PutOptions,
   type PutResult,
   type S3ConnectionOptions,
   type StorageOperation,
+  StorageUnavailableError,
   type StoreCapabilities,
   StoreConfigurationError,
   type StoredObject,
@@ -249,6 +254,39 @@ export class S3Store implements ObjectStore {
   }
 
   /** See {@link ObjectStore.list}. Pages come in S3's order: ascending UTF-8 bytes. */
+  /**
+   * See {@link ObjectStore.deleteMany}: one `DeleteObjects` request (quiet mode) for up to 1000
+   * keys, retried as a whole when the store is unavailable or reports keys it could not delete
+   * (deleting again is harmless).
+   */
+  async deleteMany(keys: readonly string[], options: OperationOptions = {}): Promise<void> {
+    assertDeleteManyKeys(keys);
+    if (keys.length === 0) return;
+    const { signal } = options;
+    signal?.throwIfAborted();
+    await this.#idempotent('delete', keys[0], signal, async (attemptSignal) => {
+      const result = await this.#client.send(
+        withoutSdkRetries(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: keys.map((key) => ({ Key: this.prefix + key })), Quiet: true },
+          }),
+        ),
+        { abortSignal: attemptSignal },
+      );
+      const failures = result.Errors ?? [];
+      const first = failures[0];
+      if (first === undefined) return;
+      const key = first.Key?.slice(this.prefix.length);
+      const context = { operation: 'delete' as const, key, store: this.description };
+      const detail = `${failures.length} of ${keys.length} keys were not deleted (first: ${JSON.stringify(key)}: ${first.Code ?? 'unknown'} ${first.Message ?? ''})`.trimEnd();
+      if (first.Code === 'AccessDenied') {
+        throw new AccessDeniedError(`${detail}: allow s3:DeleteObject on arn:aws:s3:::${this.bucket}/${this.prefix}* for these credentials`, context);
+      }
+      throw new StorageUnavailableError(`${detail}; deleting them again is safe`, context);
+    });
+  }
+
   async list(options: ListOptions): Promise<ListPage> {
     assertValidPrefix(options.prefix);
     const limit = effectiveListLimit(options.limit, S3_MAX_LIST_LIMIT);

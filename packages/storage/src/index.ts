@@ -33,6 +33,7 @@ export { sleep, throwIfAborted } from './abort';
 export type { SleepTimers } from './abort';
 export { assertOnePrecondition } from './preconditions';
 export { DEFAULT_LIST_LIMIT, effectiveListLimit, pageOfSortedKeys } from './list-pages';
+export { assertDeleteManyKeys, deleteEachKey, deleteKeys, MAX_KEYS_PER_DELETE_MANY } from './delete-keys';
 export { MemoryStore } from './memory-store';
 export type { MemoryStoreOptions } from './memory-store';
 export { FileSystemStore } from './file-system-store/file-system-store';

@@ -1,6 +1,7 @@
 import { throwIfAborted } from './abort';
 import { toBytes } from './body';
 import { PreconditionFailedError } from './errors';
+import { assertDeleteManyKeys } from './delete-keys';
 import { contentEtag } from './etag';
 import { assertValidKey, assertValidPrefix, compareKeys } from './keys';
 import { pageOfSortedKeys } from './list-pages';
@@ -11,6 +12,7 @@ import type {
   ListPage,
   ObjectBody,
   ObjectStore,
+  OperationOptions,
   PutOptions,
   PutResult,
   StoreCapabilities,
@@ -101,6 +103,15 @@ export class MemoryStore implements ObjectStore {
     if (current !== undefined) {
       this.#objects.delete(key);
       this.#sortedKeys = undefined;
+    }
+  }
+
+  /** See {@link ObjectStore.deleteMany}. */
+  async deleteMany(keys: readonly string[], options: OperationOptions = {}): Promise<void> {
+    assertDeleteManyKeys(keys);
+    await settle(options.signal);
+    for (const key of keys) {
+      if (this.#objects.delete(key)) this.#sortedKeys = undefined;
     }
   }
 

@@ -48,6 +48,16 @@ export interface ObjectStore {
   delete(key: string, options?: DeleteOptions): Promise<void>;
 
   /**
+   * Optional. Deletes every key in `keys` (at most 1000: `MAX_KEYS_PER_DELETE_MANY`),
+   * unconditionally, in one request where the backend can (S3 `DeleteObjects`). Missing keys are
+   * fine. Not atomic: after a failure some keys may be gone, and repeating the call is safe.
+   * Callers use `deleteKeys(store, keys)`, which falls back to one `delete` per key.
+   *
+   * @throws {InvalidKeyError} when any key is invalid; nothing is deleted then.
+   */
+  deleteMany?(keys: readonly string[], options?: OperationOptions): Promise<void>;
+
+  /**
    * Lists keys that start with `prefix`, in ascending order of their UTF-8 bytes (as S3 does),
    * one page at a time. Pass the returned `nextCursor` back to get the next page.
    */

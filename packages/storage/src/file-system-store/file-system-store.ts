@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { throwIfAborted } from '../abort';
 import { toBytes } from '../body';
 import { PreconditionFailedError, StorageError, StorageUnavailableError, StoreConfigurationError, type StorageOperation } from '../errors';
+import { assertDeleteManyKeys, deleteEachKey } from '../delete-keys';
 import { contentEtag } from '../etag';
 import { assertValidKey, assertValidPrefix, compareKeys } from '../keys';
 import { effectiveListLimit } from '../list-pages';
@@ -16,6 +17,7 @@ import type {
   ListPage,
   ObjectBody,
   ObjectStore,
+  OperationOptions,
   PutOptions,
   PutResult,
   StoreCapabilities,
@@ -158,6 +160,12 @@ export class FileSystemStore implements ObjectStore {
     } catch (error) {
       throw this.#wrap(error, 'delete', key);
     }
+  }
+
+  /** See {@link ObjectStore.deleteMany}: one `delete` per key, each under its key's lock. */
+  async deleteMany(keys: readonly string[], options: OperationOptions = {}): Promise<void> {
+    assertDeleteManyKeys(keys);
+    await deleteEachKey(this, keys, options);
   }
 
   /** See {@link ObjectStore.list}. */

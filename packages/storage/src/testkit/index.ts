@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { bytesToText } from '../body';
+import { deleteKeys } from '../delete-keys';
 import { isStorageError, type StorageErrorCode } from '../errors';
 import { compareKeys } from '../keys';
 import type { ObjectStore, PutResult, StoredObject } from '../object-store';
+
+export { CountingStore } from './counting-store';
+export type { RequestCounts } from './counting-store';
 
 /**
  * The conformance kit for `ObjectStore` backends. Every backend in this repository runs it, and a
@@ -102,6 +106,21 @@ export function objectStoreConformanceCases(options: ConformanceOptions): Confor
       assert.equal(await store.get(`${prefix}doomed`), undefined);
       await store.delete(`${prefix}doomed`);
       await store.delete(`${prefix}never-existed`);
+    }),
+
+    define('deleteKeys (deleteMany where offered) removes exactly the given keys', 30_000, async (store, prefix) => {
+      const keys = Array.from({ length: 25 }, (_value, index) => `${prefix}batch/${String(index).padStart(2, '0')}`);
+      for (const key of keys) await store.put(key, 'x');
+      const doomed = keys.filter((_key, index) => index % 2 === 0);
+      await deleteKeys(store, [...doomed, `${prefix}batch/never-existed`]);
+      for (const key of keys) {
+        assert.equal((await store.get(key)) === undefined, doomed.includes(key), `${key}: ${doomed.includes(key) ? 'not deleted' : 'deleted but not asked'}`);
+      }
+      if (store.deleteMany !== undefined) {
+        await assertRejects(store.deleteMany([keys[1] as string, '../escape']), 'INVALID_KEY');
+        assert.ok(await store.get(keys[1] as string), 'a batch with an invalid key must delete nothing');
+        await store.deleteMany([]);
+      }
     }),
 
     define('ifNoneMatch * creates when absent and is refused when present', 10_000, async (store, prefix) => {

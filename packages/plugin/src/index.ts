@@ -5,3 +5,5 @@ export { consoleLogger, silentLogger } from './logger';
 export type { Logger, LogMethod } from './logger';
 export { LeaderWorkRunner } from './leader-work-runner';
 export type { LeaderWorkContext, LeaderWorkRunnerOptions } from './leader-work-runner';
+export { findJsonProblem } from './json-value';
+export type { JsonProblem, JsonValue } from './json-value';

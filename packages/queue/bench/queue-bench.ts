@@ -26,7 +26,7 @@ import { createStore } from '@baton/storage';
 import { openBenchS3Target, runBenchmark, textTable } from '@tooling/test-support';
 import { QueueCluster, type RequestCounts } from '../src/fixtures/queue-cluster';
 import { Queue } from '../src/queue';
-import { CountingStore } from '@baton/storage/testkit';
+import { CountingStore } from '@baton/storage';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

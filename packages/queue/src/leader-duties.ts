@@ -208,7 +208,7 @@ export class LeaderDuties {
     let etag = entry.etag;
     let record: JobRecord | undefined;
     if (etag === undefined) {
-      // This store does not report ETags in listings: read the record to observe its version.
+      // This store reports no ETags in its listings: read the record to observe its version.
       const current = await jobs.read(id, options.signal);
       if (current === undefined) return;
       etag = current.etag;

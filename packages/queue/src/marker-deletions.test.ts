@@ -1,5 +1,5 @@
 import { MemoryStore, StorageUnavailableError, type ObjectStore } from '@baton/storage';
-import { CountingStore } from '@baton/storage/testkit';
+import { CountingStore } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { MarkerDeletions } from './marker-deletions';
 

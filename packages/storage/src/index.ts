@@ -34,6 +34,8 @@ export type { SleepTimers } from './abort';
 export { assertOnePrecondition } from './preconditions';
 export { DEFAULT_LIST_LIMIT, effectiveListLimit, pageOfSortedKeys } from './list-pages';
 export { assertDeleteManyKeys, deleteEachKey, deleteKeys, MAX_KEYS_PER_DELETE_MANY } from './delete-keys';
+export { CountingStore } from './counting-store';
+export type { RequestCounts } from './counting-store';
 export { MemoryStore } from './memory-store';
 export type { MemoryStoreOptions } from './memory-store';
 export { FileSystemStore } from './file-system-store/file-system-store';

@@ -232,11 +232,8 @@ export class FileSystemStore implements ObjectStore {
         const entirelyBeforeCursor = cursor !== undefined && compareKeys(child.key, cursor) < 0 && !cursor.startsWith(child.key);
         if (overlapsPrefix && !entirelyBeforeCursor) await this.#walk(join(directory, child.name), child.key, options, wanted, found);
       } else if (child.key.startsWith(prefix) && (cursor === undefined || compareKeys(child.key, cursor) > 0)) {
-        const details = await stat(join(directory, child.name)).catch((error: unknown) => {
-          if (isMissing(error)) return undefined; // deleted while we listed
-          throw error;
-        });
-        if (details !== undefined) found.push({ key: child.key, size: details.size, lastModified: details.mtime });
+        const entry = await this.#listEntry(join(directory, child.name), child.key);
+        if (entry !== undefined) found.push(entry);
       }
     }
   }
@@ -257,6 +254,26 @@ export class FileSystemStore implements ObjectStore {
       this.#locks.set(slot, lock);
     }
     return lock;
+  }
+
+  /**
+   * A listing entry with its ETag, as S3 listings have: reading a local file is cheap, and it
+   * spares callers a `get` per key to learn versions (`undefined`: deleted while we listed).
+   */
+  async #listEntry(path: string, key: string): Promise<ListEntry | undefined> {
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    try {
+      const [details, bytes] = [await handle.stat(), await handle.readFile()];
+      return { key, size: bytes.length, etag: contentEtag(bytes), lastModified: details.mtime };
+    } finally {
+      await handle.close();
+    }
   }
 
   async #currentEtag(path: string): Promise<string | undefined> {

@@ -6,9 +6,6 @@ import { isStorageError, type StorageErrorCode } from '../errors';
 import { compareKeys } from '../keys';
 import type { ObjectStore, PutResult, StoredObject } from '../object-store';
 
-export { CountingStore } from './counting-store';
-export type { RequestCounts } from './counting-store';
-
 /**
  * The conformance kit for `ObjectStore` backends. Every backend in this repository runs it, and a
  * backend author runs it with any test runner:
@@ -216,7 +213,11 @@ export function objectStoreConformanceCases(options: ConformanceOptions): Confor
         const page = await store.list({ prefix: `${prefix}a/`, limit: 5, ...(cursor === undefined ? {} : { cursor }) });
         assert.ok(page.entries.length <= 5, `a page of limit 5 had ${page.entries.length} entries`);
         listed.push(...page.entries.map((entry) => entry.key));
-        for (const entry of page.entries) assert.equal(entry.size, Buffer.byteLength(entry.key), `size of ${entry.key}`);
+        for (const entry of page.entries) {
+          assert.equal(entry.size, Buffer.byteLength(entry.key), `size of ${entry.key}`);
+          // ETags in listings are optional, but when given they must be the object's own.
+          if (entry.etag !== undefined) assert.equal(entry.etag, (await store.get(entry.key))?.etag, `listed ETag of ${entry.key}`);
+        }
         cursor = page.nextCursor;
         pages += 1;
         assert.ok(pages < 20, 'pagination does not end');

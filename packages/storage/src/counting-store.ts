@@ -1,5 +1,5 @@
-import type { DeleteOptions, GetOptions, ListOptions, ListPage, ObjectBody, ObjectStore, OperationOptions, PutOptions, PutResult, StoredObject } from '../object-store';
-import { deleteEachKey } from '../delete-keys';
+import type { DeleteOptions, GetOptions, ListOptions, ListPage, ObjectBody, ObjectStore, OperationOptions, PutOptions, PutResult, StoredObject } from './object-store';
+import { deleteEachKey } from './delete-keys';
 
 /** Request counts by operation. A `deleteMany` batch counts as one `delete` (one request on S3). */
 export interface RequestCounts {
@@ -10,8 +10,8 @@ export interface RequestCounts {
 }
 
 /**
- * A store wrapper that counts the requests made through it, by operation: how a plugin measures
- * its storage cost per unit of work in tests and benchmarks.
+ * A store wrapper that counts the requests made through it, by operation: how a plugin reports
+ * its storage cost (e.g. requests per sweep) and how tests and benchmarks measure it.
  */
 export class CountingStore implements ObjectStore {
   /** Requests so far, by operation. */

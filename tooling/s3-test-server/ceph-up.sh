@@ -10,7 +10,7 @@
 # Environment:
 #   RGW_PORT       S3 port (default 7480)
 #   MON_PORT       monitor port (default 6789)
-#   RGW_ACCESS_KEY S3 access key (default baton)
+#   RGW_ACCESS_KEY S3 access key (default baton-test-key)
 #   RGW_SECRET_KEY S3 secret key (default baton-secret)
 #   CEPH_UP_TIMEOUT_SECONDS  give up on any single wait after this long (default 60)
 # Stop it with ceph-down.sh DIR (kills by the pid files in DIR/run). Needs the Debian/Ubuntu
@@ -24,7 +24,7 @@ fi
 D=$1
 RGW_PORT=${RGW_PORT:-7480}
 MON_PORT=${MON_PORT:-6789}
-RGW_ACCESS_KEY=${RGW_ACCESS_KEY:-baton}
+RGW_ACCESS_KEY=${RGW_ACCESS_KEY:-baton-test-key}
 RGW_SECRET_KEY=${RGW_SECRET_KEY:-baton-secret}
 TIMEOUT_SECONDS=${CEPH_UP_TIMEOUT_SECONDS:-60}
 

@@ -12,7 +12,7 @@ import { fileURLToPath, URL } from 'node:url';
 /** @typedef {import('./index.d.mts').StartS3TestServerOptions} StartS3TestServerOptions */
 
 /** The access key of the S3 user `ceph-up.sh` creates unless told otherwise. */
-export const DEFAULT_ACCESS_KEY_ID = 'baton';
+export const DEFAULT_ACCESS_KEY_ID = 'baton-test-key';
 /** The secret key of the S3 user `ceph-up.sh` creates unless told otherwise. */
 export const DEFAULT_SECRET_ACCESS_KEY = 'baton-secret';
 /** RGW ignores regions, but the SDK signs with one: every helper here uses this. */

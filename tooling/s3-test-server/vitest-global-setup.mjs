@@ -82,7 +82,7 @@ function loudWarning(reason) {
     '!!      apt-get install radosgw ceph-mon ceph-osd',
     '!!  or point the tests at a running S3-compatible store:',
     '!!      pnpm s3:up   # then, with the values it prints:',
-    '!!      S3_TEST_ENDPOINT=http://127.0.0.1:7480 S3_TEST_ACCESS_KEY=baton S3_TEST_SECRET_KEY=baton-secret pnpm test',
+    '!!      S3_TEST_ENDPOINT=http://127.0.0.1:7480 S3_TEST_ACCESS_KEY=baton-test-key S3_TEST_SECRET_KEY=baton-secret pnpm test',
     '!!  (In CI, CI=true turns this into a failure.)',
     rule,
     '',

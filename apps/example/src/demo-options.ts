@@ -30,6 +30,10 @@ export interface DemoOptions {
   visibilityTimeoutMs: number;
   /** How often an idle worker looks for jobs. */
   pollIntervalMs: number;
+  /** How long the TTL records of the demo live. */
+  ttlMs: number;
+  /** How often the leader sweeps expired TTL records. */
+  ttlSweepIntervalMs: number;
   /** The longest any one step may wait before the demo gives up (and exits non-zero). */
   stepTimeoutMs: number;
 }
@@ -38,6 +42,8 @@ export interface DemoOptions {
 export const DEMO_NAMESPACE = 'default';
 /** The queue the demo's jobs go through. */
 export const DEMO_QUEUE = 'demo';
+/** The TTL collection of the demo. */
+export const DEMO_TTL_COLLECTION = 'sessions';
 
 const APP_DIRECTORY = fileURLToPath(new URL('..', import.meta.url));
 const DEFAULT_STORE_DIRECTORY = fileURLToPath(new URL('../.baton-demo/store', import.meta.url));
@@ -100,6 +106,8 @@ export function resolveDemoOptions(argv: readonly string[], environment: NodeJS.
     concurrency: 2,
     visibilityTimeoutMs: fast ? 3000 : 6000,
     pollIntervalMs: fast ? 100 : 200,
+    ttlMs: fast ? 600 : 1500,
+    ttlSweepIntervalMs: fast ? 200 : 500,
     stepTimeoutMs: 3 * (coordinator.leaseTimeout + coordinator.heartbeatInterval) + 20_000,
   };
 }

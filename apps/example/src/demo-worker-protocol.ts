@@ -15,6 +15,10 @@ export interface DemoWorkerConfig {
   visibilityTimeoutMs: number;
   /** How often an idle worker looks for jobs. */
   pollIntervalMs: number;
+  /** The TTL collection every worker installs (only the leader sweeps it). */
+  ttlCollection: string;
+  /** How often the leader sweeps it. */
+  ttlSweepIntervalMs: number;
 }
 
 /** A demo job: how long its handler works. */
@@ -43,6 +47,7 @@ export type DemoWorkerEvent = EventBase &
     | { type: 'leader'; leader: string | null; epoch: number }
     | { type: 'started'; id: string; attempt: number }
     | { type: 'completed'; id: string; attempt: number }
+    | { type: 'swept'; epoch: number; expired: number; staleMarkers: number; requests: number; durationMs: number; lagP50Ms: number | null; lagP99Ms: number | null }
     | { type: 'stopping' }
     | { type: 'stopped' }
     | { type: 'fatal'; message: string }

@@ -8,6 +8,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { connect, type Hub } from '@baton/coordinator-core';
 import { QueuePlugin } from '@baton/queue';
+import { TTLPlugin } from '@baton/ttl';
 import { sleep } from '@baton/storage';
 import type { DemoJob, DemoWorkerConfig, DemoWorkerEventFields } from './demo-worker-protocol';
 
@@ -68,6 +69,15 @@ try {
   });
   await hub.usePlugin(queue);
   queue.on('job:completed', ({ id, attempt }) => record({ type: 'completed', id, attempt }));
+
+  // Every worker installs the TTL collection; only the leader sweeps it.
+  const sessions = new TTLPlugin({ collection: config.ttlCollection, namespace: config.namespace, sweepIntervalMs: config.ttlSweepIntervalMs });
+  await hub.usePlugin(sessions);
+  sessions.onSweep(({ epoch, expired, staleMarkers, requests, durationMs }) => {
+    if (expired === 0 && staleMarkers === 0) return;
+    const { expiryLagMs } = sessions.getMetrics();
+    record({ type: 'swept', epoch, expired, staleMarkers, requests, durationMs, lagP50Ms: expiryLagMs.p50 ?? null, lagP99Ms: expiryLagMs.p99 ?? null });
+  });
 
   // The coordinator ran its first heartbeat before the listeners above existed: report what it is.
   record({ type: 'ready', epoch: coordinator.getEpoch() });

@@ -57,7 +57,10 @@ function expectTheStory(result: CommandResult): void {
   expect(Number(jobs[2]) + Number(jobs[3]) + Number(jobs[4])).toBe(FAST_JOBS);
   line(output, new RegExp(`each job exactly once: ${FAST_JOBS} handler runs, ${FAST_JOBS} completions, and ${FAST_JOBS} records 'completed' in the store`));
 
-  line(output, /── 3\. TTL records expiring ──\n.*not available yet: @baton\/ttl has not landed/);
+  line(output, /── 3\. TTL records expiring ──\n.*the narrator set 6 records with a \S+ m?s TTL in collection "sessions" and extended one of them \(session-kept\)/);
+  const swept = line(output, /5 records expired and deleted by the leader, worker (\d), /);
+  expect(swept[1]).toBe(elected[1]);
+  line(output, /session-kept, extended before it expired, survived every sweep: get\(\) still returns it/);
 
   const killed = line(output, /SIGKILL to the leader, worker (\d) \(pid (\d+), epoch 1\)/);
   expect(killed[1]).toBe(elected[1]);
@@ -75,7 +78,11 @@ function expectTheStory(result: CommandResult): void {
   expect(milliseconds(handover[2] ?? '')).toBeLessThan(FAST_LEASE_TIMEOUT_MS);
   line(output, new RegExp(`worker ${stopped[1] ?? '?'} exited with code 0 after releasing its lease`));
 
-  line(output, /── 6\. baton doctor ──\n.*not available yet: @baton\/diagnostics/);
+  line(output, /── 6\. baton doctor ──\n.*running: baton doctor --namespace default /);
+  line(output, /│ baton doctor: namespace default on (file|s3):\/\/\S+ .*\(store-only, 3 samples over /);
+  line(output, /│ {3}✓ Multiple leaders/);
+  line(output, /│ {3}✓ Conditional writes enforced/);
+  line(output, /baton doctor: (healthy \(exit 0\)|one warning, as expected — the registration of the worker killed with SIGKILL \(gcs-default-\S+\) has expired)/);
 
   line(output, new RegExp(`all 3 worker processes have exited \\(pids ${pids.join(', ')}\\)`));
   line(output, /✓ demo complete in /);

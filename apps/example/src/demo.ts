@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from '@baton/queue';
+import { TTLCollection } from '@baton/ttl';
 import { createStore, type ObjectStore } from '@baton/storage';
 import type { Chapter, DemoContext } from './chapters/chapter';
 import { doctorChapter } from './chapters/doctor';
@@ -21,7 +22,7 @@ import { handoverChapter } from './chapters/handover';
 import { jobsChapter } from './chapters/jobs';
 import { ttlChapter } from './chapters/ttl';
 import { DemoCluster } from './demo-cluster';
-import { DEMO_NAMESPACE, DEMO_QUEUE, resolveDemoOptions, type DemoOptions } from './demo-options';
+import { DEMO_NAMESPACE, DEMO_QUEUE, DEMO_TTL_COLLECTION, resolveDemoOptions, type DemoOptions } from './demo-options';
 import { formatDuration, Narrator } from './narrator';
 
 const CHAPTERS: readonly Chapter[] = [electionChapter, jobsChapter, ttlChapter, failoverChapter, handoverChapter, doctorChapter];
@@ -56,6 +57,8 @@ async function main(): Promise<number> {
       concurrency: options.concurrency,
       visibilityTimeoutMs: options.visibilityTimeoutMs,
       pollIntervalMs: options.pollIntervalMs,
+      ttlCollection: DEMO_TTL_COLLECTION,
+      ttlSweepIntervalMs: options.ttlSweepIntervalMs,
     },
   });
   let store: ObjectStore | undefined;
@@ -78,7 +81,7 @@ async function main(): Promise<number> {
       throw new Error(`cannot open the store: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     queue = new Queue({ store, name: DEMO_QUEUE });
-    const context: DemoContext = { options, narrator, cluster, queue };
+    const context: DemoContext = { options, narrator, cluster, queue, ttl: new TTLCollection({ store, collection: DEMO_TTL_COLLECTION }), store };
     for (const chapter of CHAPTERS) {
       narrator.chapter(chapter.title);
       await withTimeout(chapter.run(context), CHAPTER_TIMEOUT_STEPS * options.stepTimeoutMs, chapter.title);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomToken, type CoordinatedPlugin, type CoordinatorEnvironment, type LeadershipChange, type LeadershipSource, type Logger, type TimerHandle } from '@baton/plugin';
 import { StorageUnavailableError, UnsafeStoreError, type ObjectStore, type ProbeReport } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
-import { InstrumentedStore, type StorageMetrics } from './instrumented-store';
+import { InstrumentedStore, type StorageMetrics, type StorageRequestObserver } from './instrumented-store';
 import { LeaseElection, type CycleReport } from './lease-election';
 import { namespaceKeys, type NamespaceKeys } from './storage-keys';
 import { WorkerRegistry, type ActiveWorker } from './worker-registry';
@@ -271,6 +271,15 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       renewDeadlineRemainingMs: isLeader && deadline !== undefined ? Math.max(0, Math.round(deadline - this.#environment.clock.monotonicNow())) : null,
       storage: this.#store.snapshot(),
     };
+  }
+
+  /**
+   * Calls `observer` after every storage request this coordinator makes (operation, outcome,
+   * duration), e.g. for latency histograms. It only watches: it cannot change any request.
+   * @returns a function that removes the observer.
+   */
+  observeStorageRequests(observer: StorageRequestObserver): () => void {
+    return this.#store.observe(observer);
   }
 
   /** Subscribes a plugin to leadership changes; it is told the current state at once. */

@@ -43,6 +43,16 @@ export interface PluginCoordination {
   fallbackReason?: string;
 }
 
+/** A coordinator a hub has started (see {@link Hub.startedCoordinators}). */
+export interface StartedCoordinator {
+  /** `global`: a namespace's shared coordinator. `per-plugin`: a plugin's own election. */
+  scope: CoordinationMode;
+  /** The namespace (global) or the plugin's name (per-plugin). */
+  name: string;
+  /** The running (or stopped, if it was stopped by hand) coordinator. */
+  coordinator: GlobalCoordinator;
+}
+
 /**
  * Opens a store and returns the hub: the guide's `database`. Coordinators and plugins hang off it.
  *
@@ -117,6 +127,23 @@ export class Hub {
       coordinator.catch(() => this.#coordinators.delete(namespace));
     }
     return coordinator;
+  }
+
+  /**
+   * The coordinators this hub has started so far, global ones first. Never starts one (unlike
+   * {@link getGlobalCoordinator}): diagnostics use it to look at a process without joining the
+   * election. Coordinators still starting are waited for; failed starts are left out.
+   */
+  async startedCoordinators(): Promise<StartedCoordinator[]> {
+    const entries = [
+      ...[...this.#coordinators].map(([name, coordinator]) => ({ scope: 'global' as const, name, coordinator })),
+      ...[...this.#pluginCoordinators].map(([name, coordinator]) => ({ scope: 'per-plugin' as const, name, coordinator })),
+    ];
+    const settled = await Promise.allSettled(entries.map((entry) => entry.coordinator));
+    return entries.flatMap((entry, index) => {
+      const result = settled[index];
+      return result?.status === 'fulfilled' ? [{ scope: entry.scope, name: entry.name, coordinator: result.value }] : [];
+    });
   }
 
   /** Installs a plugin: runs its `install`, or subscribes it to its namespace's coordinator. */

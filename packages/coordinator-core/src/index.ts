@@ -1,5 +1,5 @@
 export { connect, Hub } from './hub';
-export type { ConnectOptions, HubPlugin, PluginCoordination } from './hub';
+export type { ConnectOptions, HubPlugin, PluginCoordination, StartedCoordinator } from './hub';
 export { HubClient } from './hub-client';
 export type { TextObject } from './hub-client';
 export { GlobalCoordinator, LeadershipLostError } from './global-coordinator';
@@ -12,8 +12,11 @@ export { LEASE_RECORD_FORMAT, parseLeaseRecord } from './lease-record';
 export type { LeaseRecord, ParsedLeaseRecord } from './lease-record';
 export { assertValidNamespace, COORDINATOR_ROOT, InvalidNamespaceError, namespaceKeys, pluginElectionKeys } from './storage-keys';
 export type { NamespaceKeys } from './storage-keys';
+export { parseWorkerRecord } from './worker-registry';
 export type { ActiveWorker, WorkerRecord } from './worker-registry';
-export type { StorageMetrics } from './instrumented-store';
+export type { CountedOperation, StorageMetrics, StorageRequest, StorageRequestObserver, StorageRequestOutcome } from './instrumented-store';
+export { clearCorruptedState, forceReelection, isResetHolder, RecoveryError, RESET_HOLDER_PREFIX } from './recovery';
+export type { RecoveryErrorCode, RecoveryOptions, RecoveryResult } from './recovery';
 // Re-exported so that adopting only the core needs no second import.
 export { consoleLogger, silentLogger, systemEnvironment } from '@baton/plugin';
 export type { Clock, CoordinatorEnvironment, Logger, LogMethod, TimerHandle, Timers } from '@baton/plugin';

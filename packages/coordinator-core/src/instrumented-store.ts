@@ -5,10 +5,12 @@ import type {
   ListPage,
   ObjectBody,
   ObjectStore,
+  OperationOptions,
   PutOptions,
   PutResult,
   StoredObject,
 } from '@baton/storage';
+import { deleteEachKey, isStorageError } from '@baton/storage';
 import type { Clock } from '@baton/plugin';
 
 /** Storage operations that are counted. */
@@ -23,6 +25,26 @@ export interface StorageMetrics {
   /** Latency percentiles over the most recent requests, in milliseconds. */
   latencyMs: { p50: number; p95: number; p99: number; max: number; samples: number };
 }
+
+/**
+ * How a storage request ended: `ok`, `precondition_failed` (a refused conditional write: normal
+ * in elections), or another storage error code in lower case (`outcome_unknown`, `unavailable`,
+ * `access_denied`, ...), `error` for anything else.
+ */
+export type StorageRequestOutcome = string;
+
+/** One finished storage request, as {@link StorageRequestObserver}s receive it. */
+export interface StorageRequest {
+  /** The operation. */
+  operation: CountedOperation;
+  /** How it ended (see {@link StorageRequestOutcome}). */
+  outcome: StorageRequestOutcome;
+  /** How long it took on the monotonic clock, in milliseconds. */
+  durationMs: number;
+}
+
+/** Called after every storage request (e.g. to feed a latency histogram). Must not throw. */
+export type StorageRequestObserver = (request: StorageRequest) => void;
 
 // Latency is kept for this many recent requests: enough for stable percentiles, bounded memory.
 const LATENCY_WINDOW = 1024;
@@ -41,6 +63,7 @@ export class InstrumentedStore implements ObjectStore {
   readonly #failures: Record<CountedOperation, number> = { get: 0, put: 0, delete: 0, list: 0 };
   readonly #latencies = new Float64Array(LATENCY_WINDOW);
   #latencyCount = 0;
+  readonly #observers = new Set<StorageRequestObserver>();
 
   constructor(inner: ObjectStore, clock: Clock) {
     this.#inner = inner;
@@ -65,6 +88,27 @@ export class InstrumentedStore implements ObjectStore {
     return this.#measure('list', () => this.#inner.list(options));
   }
 
+  /** One counted request where the wrapped store batches deletes; else one counted `delete` per key. */
+  deleteMany(keys: readonly string[], options?: OperationOptions): Promise<void> {
+    const inner = this.#inner;
+    if (inner.deleteMany === undefined) return deleteEachKey(this, keys, options);
+    return this.#measure('delete', async () => {
+      await inner.deleteMany?.(keys, options);
+    });
+  }
+
+  /**
+   * Calls `observer` after every request from now on. Observers only watch: an observer that
+   * throws is ignored, so it can never change what the coordinator sees.
+   * @returns a function that removes the observer.
+   */
+  observe(observer: StorageRequestObserver): () => void {
+    this.#observers.add(observer);
+    return () => {
+      this.#observers.delete(observer);
+    };
+  }
+
   /** A copy of the counters and current percentiles. */
   snapshot(): StorageMetrics {
     const count = Math.min(this.#latencyCount, LATENCY_WINDOW);
@@ -81,14 +125,28 @@ export class InstrumentedStore implements ObjectStore {
   async #measure<Result>(operation: CountedOperation, call: () => Promise<Result>): Promise<Result> {
     this.#requests[operation] += 1;
     const started = this.#clock.monotonicNow();
+    let outcome: StorageRequestOutcome = 'ok';
     try {
       return await call();
     } catch (error) {
       this.#failures[operation] += 1;
+      outcome = isStorageError(error) ? error.code.toLowerCase() : 'error';
       throw error;
     } finally {
-      this.#latencies[this.#latencyCount % LATENCY_WINDOW] = this.#clock.monotonicNow() - started;
+      const durationMs = this.#clock.monotonicNow() - started;
+      this.#latencies[this.#latencyCount % LATENCY_WINDOW] = durationMs;
       this.#latencyCount += 1;
+      this.#notify({ operation, outcome, durationMs });
+    }
+  }
+
+  #notify(request: StorageRequest): void {
+    for (const observer of this.#observers) {
+      try {
+        observer(request);
+      } catch {
+        // An observer is a spectator: its failure must not fail the request it watched.
+      }
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidNamespaceError, namespaceKeys } from './storage-keys';
+import { InvalidNamespaceError, namespaceKeys, pluginElectionKeys } from './storage-keys';
 
 describe('namespaceKeys', () => {
   it('lays keys out exactly as the guide shows', () => {
@@ -19,5 +19,16 @@ describe('namespaceKeys', () => {
 
   it.each(['', '..', '.hidden', 'a/b', 'a\\b', '../etc', 'x'.repeat(65), 'sp ace', 'ü'])('rejects %j', (namespace) => {
     expect(() => namespaceKeys(namespace)).toThrow(InvalidNamespaceError);
+  });
+});
+
+describe('pluginElectionKeys', () => {
+  it("puts a plugin's own election under plg_<plugin>/coordinator/", () => {
+    expect(pluginElectionKeys('queue').state).toBe('plg_queue/coordinator/state.json');
+  });
+
+  it("refuses the one plugin name whose keys would be a global namespace's", () => {
+    expect(namespaceKeys('coordinator').state).toBe('plg_coordinator_global/coordinator/state.json');
+    expect(() => pluginElectionKeys('coordinator_global')).toThrow(InvalidNamespaceError);
   });
 });

@@ -7,10 +7,11 @@ const NAMESPACE_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 
 /** Raised for a namespace that could collide with another one's keys. */
 export class InvalidNamespaceError extends Error {
-  constructor(readonly namespace: unknown) {
-    super(
-      `Invalid coordinator namespace ${JSON.stringify(namespace)}: use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (no '/' or '..')`,
-    );
+  constructor(
+    readonly namespace: unknown,
+    reason = "use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (no '/' or '..')",
+  ) {
+    super(`Invalid coordinator namespace ${JSON.stringify(namespace)}: ${reason}`);
     this.name = 'InvalidNamespaceError';
   }
 }
@@ -43,6 +44,8 @@ export function namespaceKeys(namespace: string): NamespaceKeys {
  */
 export function pluginElectionKeys(pluginName: string): NamespaceKeys {
   assertValidNamespace(pluginName);
+  // `plg_coordinator_global/coordinator/…` would be the global namespace `coordinator`'s keys.
+  if (`plg_${pluginName}` === COORDINATOR_ROOT) throw new InvalidNamespaceError(pluginName, 'a plugin name that would share the global coordinators\' folder');
   return keysUnder(`plg_${pluginName}/coordinator/`);
 }
 

@@ -223,7 +223,8 @@ interface Registration {
   etag: string | undefined;
 }
 
-function parseWorkerRecord(body: Uint8Array): WorkerRecord | undefined {
+/** Parses a registration, never throwing: `undefined` for anything that is not a `baton.worker/v1` record. */
+export function parseWorkerRecord(body: Uint8Array): WorkerRecord | undefined {
   try {
     const value = JSON.parse(bytesToText(body)) as Partial<WorkerRecord>;
     return value.format === 'baton.worker/v1' && typeof value.workerId === 'string' ? (value as WorkerRecord) : undefined;

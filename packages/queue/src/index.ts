@@ -10,7 +10,7 @@ export type { LeaderDutyOptions, PromotionReport, PurgeReport, RecoveryReport } 
 export type { AttemptRecord, JobState, RecordedError } from './job-record';
 export { MAX_JOB_DATA_BYTES } from './json-value';
 export type { JsonValue } from './json-value';
-export { MAX_PRIORITY } from './queue-keys';
+export { MAX_PRIORITY, queueStoragePrefix } from './queue-keys';
 export {
   ClaimLostError,
   CorruptRecordError,

@@ -2,6 +2,11 @@ import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from
 import { encodeJobRecord, parseJobRecord, type JobRecord } from './job-record';
 import type { QueueKeys } from './queue-keys';
 
+// Own writes remembered (see JobStore.ownWrite): at most this many, of at most this many bytes
+// each, so at most 32 MiB.
+const OWN_WRITES_KEPT = 8192;
+const OWN_WRITE_MAX_BODY = 4096;
+
 /** A job record as read, with the ETag to compare-and-swap on. */
 export interface VersionedJob {
   /** The record. */
@@ -25,6 +30,9 @@ export type WriteOutcome =
 export class JobStore {
   readonly #store: ObjectStore;
   readonly #keys: QueueKeys;
+  // The latest versions this process wrote (id → ETag and record), most recent last: the leader's
+  // sweep uses them instead of reading back a record it wrote itself (e.g. a job it completed).
+  readonly #ownWrites = new Map<string, VersionedJob>();
 
   constructor(store: ObjectStore, keys: QueueKeys) {
     this.#store = store;
@@ -41,6 +49,15 @@ export class JobStore {
     const key = this.#keys.job(id);
     const object = await this.#store.get(key, { signal });
     return object === undefined ? undefined : toVersioned(key, object);
+  }
+
+  /**
+   * The record at `etag` if this process wrote that very version recently, without a request.
+   * Only the last few thousand small records are kept.
+   */
+  ownWrite(id: string, etag: string): JobRecord | undefined {
+    const known = this.#ownWrites.get(id);
+    return known?.etag === etag ? known.record : undefined;
   }
 
   /** Creates a record that must not exist yet. */
@@ -68,6 +85,7 @@ export class JobStore {
     const body = encodeJobRecord(record);
     try {
       const { etag } = await this.#store.put(key, body, { ...condition, signal, contentType: 'application/json' });
+      this.#remember(record, etag, body.length);
       return { kind: 'written', etag };
     } catch (error) {
       if (isStorageError(error, 'PRECONDITION_FAILED')) return { kind: 'lost', current: undefined };
@@ -75,11 +93,21 @@ export class JobStore {
       // The write may or may not have landed: the stored bytes decide. The re-read does not use
       // the caller's signal, which may be the reason the write was abandoned.
       const current = await this.#store.get(key);
-      if (current !== undefined && bytesToText(current.body) === body) return { kind: 'written', etag: current.etag };
+      if (current !== undefined && bytesToText(current.body) === body) {
+        this.#remember(record, current.etag, body.length);
+        return { kind: 'written', etag: current.etag };
+      }
       // Aborted by the caller and not applied: report the abort, not a lost race.
       if (!isStorageError(error, 'OUTCOME_UNKNOWN')) throw error;
       return { kind: 'lost', current: current === undefined ? undefined : toVersioned(key, current) };
     }
+  }
+
+  #remember(record: JobRecord, etag: string, bodyLength: number): void {
+    this.#ownWrites.delete(record.id);
+    if (bodyLength > OWN_WRITE_MAX_BODY) return;
+    this.#ownWrites.set(record.id, { record, etag });
+    if (this.#ownWrites.size > OWN_WRITES_KEPT) this.#ownWrites.delete(this.#ownWrites.keys().next().value as string);
   }
 }
 

@@ -1,4 +1,4 @@
-import { MemoryStore } from '@baton/storage';
+import { CountingStore, MemoryStore } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { StaleEpochError } from './errors';
 import { Queue } from './queue';
@@ -21,6 +21,28 @@ function manualClock(): { clock: { monotonicNow: () => number; wallNow: () => nu
 }
 
 describe('leader duties with an injected clock', () => {
+  it('does not read back a record this process wrote itself, but reads one written by another', async () => {
+    const shared = new MemoryStore();
+    const time = manualClock();
+    const counting = new CountingStore(shared);
+    const leader = new Queue({ store: counting, name: 'own', visibilityTimeoutMs: 1000, pollIntervalMs: 10, environment: { clock: time.clock } });
+    const other = new Queue({ store: shared, name: 'own' });
+    let completed = 0;
+    leader.on('job:completed', () => (completed += 1));
+    const processor = leader.process(() => 'done');
+    const own = await leader.enqueue('mine');
+    await waitFor(() => completed === 1, 5000, 'the job to complete');
+    await processor.stop();
+    const foreign = await other.enqueue('theirs', { delayMs: 3_600_000 }); // stays as it is
+    await leader.recoverExpiredClaims({ epoch: 1 }); // first observation of both
+    time.advance(1000);
+    counting.reset();
+    await leader.recoverExpiredClaims({ epoch: 1 }); // both stable: only the foreign one is read
+    expect(counting.counts.get).toBe(1);
+    expect((await other.getJob(own))?.state).toBe('completed');
+    expect((await other.getJob(foreign))?.state).toBe('delayed');
+  });
+
   it('expires a claim only after observing the same ETag for the visibility timeout on its monotonic clock', async () => {
     const store = new MemoryStore();
     const frozen = new FreezableTimers();

@@ -223,6 +223,7 @@ export class LeaderDuties {
     if (record !== undefined) observation.record = record;
     const stableFor = seenAt - observation.firstSeenAt;
     if (stableFor < queueOptions.visibilityTimeoutMs) return;
+    observation.record ??= jobs.ownWrite(id, observation.etag);
     if (observation.record === undefined) {
       const current = await jobs.read(id, options.signal);
       if (current === undefined) return;

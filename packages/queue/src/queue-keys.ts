@@ -1,3 +1,5 @@
+import { assertQueueName } from './queue-options';
+
 /**
  * The storage layout of one queue, under `queues/<name>/`:
  *
@@ -14,6 +16,17 @@
  * that the highest priority lists first; times are zero-padded to 15 digits so that key order is
  * numeric order.
  */
+/**
+ * The folder, under the store's prefix, that holds everything of queue `name` (records, indexes,
+ * idempotency keys): what an IAM policy for the queue must cover.
+ *
+ * @throws {InvalidQueueOptionsError} when `name` is not a valid queue name.
+ */
+export function queueStoragePrefix(name: string): string {
+  assertQueueName(name);
+  return new QueueKeys(name).root;
+}
+
 export class QueueKeys {
   /** The queue's root prefix, ending in `/`. */
   readonly root: string;

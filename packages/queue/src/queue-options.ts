@@ -68,9 +68,7 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
   const store = options.store as ObjectStore | undefined;
   if (store === undefined || typeof store.put !== 'function') throw new InvalidQueueOptionsError('store', store, 'an ObjectStore is required');
   const name = options.name ?? 'default';
-  if (typeof name !== 'string' || !/^[a-z0-9._-]{1,64}$/.test(name) || name === '.' || name === '..') {
-    throw new InvalidQueueOptionsError('name', name, '1 to 64 characters of a-z 0-9 . _ - (and not "." or "..")');
-  }
+  assertQueueName(name);
   const environment: CoordinatorEnvironment = { ...systemEnvironment, ...options.environment };
   const workerId = options.workerId ?? `worker-${Math.floor(environment.random() * 36 ** 8).toString(36)}`;
   if (typeof workerId !== 'string' || workerId.length === 0 || workerId.length > 200) throw new InvalidQueueOptionsError('workerId', workerId, 'a string of 1 to 200 characters');
@@ -100,6 +98,13 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
   assertDuration('deadRetentionMs', resolved.deadRetentionMs, 0);
   assertDuration('idempotencyWindowMs', resolved.idempotencyWindowMs, 1);
   return resolved;
+}
+
+/** Throws {@link InvalidQueueOptionsError} unless `name` is a valid queue name. */
+export function assertQueueName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !/^[a-z0-9._-]{1,64}$/.test(name) || name === '.' || name === '..') {
+    throw new InvalidQueueOptionsError('name', name, '1 to 64 characters of a-z 0-9 . _ - (and not "." or "..")');
+  }
 }
 
 /** The delay before retrying after `attempt` failed: exponential, capped, with "equal jitter" (half fixed, half random). */

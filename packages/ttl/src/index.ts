@@ -7,7 +7,7 @@ export { MAX_TTL_MS } from './ttl-options';
 export type { SweepOptions, SweepReport } from './sweeper';
 export type { TTLMetrics } from './ttl-metrics';
 export type { Granularity } from './ttl-keys';
-export { MAX_RECORD_KEY_BYTES } from './ttl-keys';
+export { MAX_RECORD_KEY_BYTES, ttlStoragePrefix } from './ttl-keys';
 export { MAX_RECORD_VALUE_BYTES } from './json-value';
 export type { JsonValue } from './json-value';
 export {

@@ -1,4 +1,4 @@
-import { CountingStore, throwIfAborted } from '@baton/storage';
+import { CountingStore, deleteKeys, throwIfAborted } from '@baton/storage';
 import { InvalidTTLOptionsError, StaleEpochError } from './errors';
 import type { MetricsRecorder } from './ttl-metrics';
 import type { RecordStore, VersionedRecord } from './record-store';
@@ -62,6 +62,8 @@ export class Sweeper {
   readonly #removal: RecordRemoval;
   readonly #observations = new Map<string, Observation>();
   readonly #ownClaims = new Set<string>();
+  // Markers done with in the current page: deleted together, in one request where the store batches.
+  #markersToDelete: string[] = [];
   #highestEpoch = 0;
 
   constructor(context: TTLContext, metrics: MetricsRecorder) {
@@ -105,7 +107,11 @@ export class Sweeper {
             due.push(marker);
             seen.add(marker.recordKey);
           }
-          await this.#processAll(due, now, options, report);
+          try {
+            await this.#processAll(due, now, options, report);
+          } finally {
+            await this.#deleteDoneMarkers();
+          }
           if (reachedFuture || page.nextCursor === undefined) break;
           cursor = page.nextCursor;
           limit = 1000;
@@ -118,6 +124,19 @@ export class Sweeper {
       this.#metrics.sweep(report.durationMs, report.requests);
     }
     return report;
+  }
+
+  /** Deletes the markers of the page just processed (after their records: a marker never outlives nothing). */
+  async #deleteDoneMarkers(): Promise<void> {
+    const markers = this.#markersToDelete;
+    this.#markersToDelete = [];
+    if (markers.length === 0) return;
+    try {
+      await deleteKeys(this.#counting, markers);
+    } catch (error) {
+      // Harmless: the next sweep finds them, reads their records and drops them.
+      this.#context.options.logger.warn({ markers: markers.length, error }, `[ttl:${this.#context.options.collection}] deleting ${markers.length} done markers failed; the next sweep drops them`);
+    }
   }
 
   async #processAll(due: readonly DueMarker[], now: number, options: SweepOptions, report: SweepReport): Promise<void> {
@@ -151,7 +170,7 @@ export class Sweeper {
       const current = await this.#records.read(marker.recordKey, options.signal);
       if (current?.markerId !== marker.markerId) {
         // Missing, or the record names another marker (touched, rewritten, handled): drop this one.
-        await this.#records.deleteMarker(marker.key, options.signal);
+        this.#markersToDelete.push(marker.key);
         report.staleMarkers += 1;
         return;
       }
@@ -185,7 +204,7 @@ export class Sweeper {
         return this.#runCallback(marker, current, (claim?.attempt ?? 0) + 1, options, report);
       }
       case 'soft-deleted':
-        await this.#records.deleteMarker(marker.key, options.signal);
+        this.#markersToDelete.push(marker.key);
         report.staleMarkers += 1;
         return 'done';
       case 'live':
@@ -243,7 +262,7 @@ export class Sweeper {
         return true;
       }
     }
-    await this.#finish(marker, marker.recordKey, marker.sweepAt, report, 'hard-delete');
+    this.#finish(marker, marker.recordKey, marker.sweepAt, report, 'hard-delete');
     return true;
   }
 
@@ -266,21 +285,22 @@ export class Sweeper {
         return 'done';
       }
     }
-    await this.#finish(marker, current.record.key, current.record.expiresAt, report, countAs);
+    this.#finish(marker, current.record.key, current.record.expiresAt, report, countAs);
     return 'done';
   }
 
   async #softDelete(marker: DueMarker, current: VersionedRecord, epoch: number, signal: AbortSignal | undefined, report: SweepReport, countAs: ExpiryStrategy): Promise<Step> {
     const softDeleted = this.#context.rewrite(current.record, { state: 'soft-deleted', marker: null, claim: null, leaderEpoch: Math.max(current.record.leaderEpoch, epoch) });
     if ((await this.#records.replace(softDeleted, current.etag, signal)).kind === 'lost') return 'lost';
-    await this.#finish(marker, current.record.key, current.record.expiresAt, report, countAs);
+    this.#finish(marker, current.record.key, current.record.expiresAt, report, countAs);
     return 'done';
   }
 
-  async #finish(marker: DueMarker, recordKey: string, expiresAt: number | null, report: SweepReport, countAs: ExpiryStrategy | undefined): Promise<void> {
+  #finish(marker: DueMarker, recordKey: string, expiresAt: number | null, report: SweepReport, countAs: ExpiryStrategy | undefined): void {
     this.#observations.delete(recordKey);
-    // No signal: the record's fate is sealed, and a marker left behind would only cost a re-read.
-    await this.#records.deleteMarker(marker.key);
+    // Deleted with the page's batch, without the signal: the record's fate is sealed, and a marker
+    // left behind would only cost a re-read.
+    this.#markersToDelete.push(marker.key);
     if (countAs === undefined) {
       report.staleMarkers += 1;
       return;
@@ -351,7 +371,7 @@ export class Sweeper {
       const failed = context.rewrite(record, { ...unclaimed, state: 'live', marker: context.newMarker(retryAt), failure: { attempts: attempt, lastError: { name: decision.name, message: decision.message }, retryAt } });
       await this.#records.putMarker(context.markerKeyFor(failed) as string);
       if ((await this.#records.replace(failed, held.etag)).kind === 'lost') return 'lost';
-      await this.#records.deleteMarker(marker.key);
+      this.#markersToDelete.push(marker.key);
       return 'done';
     }
     if (decision === 'delete') return this.#remove(marker, held, options, report, false, 'callback', undefined);
@@ -359,7 +379,7 @@ export class Sweeper {
     if (decision === 'keep') {
       const kept = context.rewrite(record, { ...unclaimed, state: 'live', expiresAt: null, marker: null, failure: null });
       if ((await this.#records.replace(kept, held.etag)).kind === 'lost') return 'lost';
-      await this.#finish(marker, record.key, record.expiresAt, report, 'callback');
+      this.#finish(marker, record.key, record.expiresAt, report, 'callback');
       return 'done';
     }
     const expiresAt = context.wallNow() + decision.extendMs;
@@ -367,7 +387,7 @@ export class Sweeper {
     await this.#records.putMarker(context.markerKeyFor(extended) as string);
     if ((await this.#records.replace(extended, held.etag)).kind === 'lost') return 'lost';
     this.#observations.delete(record.key);
-    await this.#records.deleteMarker(marker.key);
+    this.#markersToDelete.push(marker.key);
     return 'done';
   }
 

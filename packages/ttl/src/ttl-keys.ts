@@ -1,4 +1,5 @@
 import { InvalidRecordKeyError } from './errors';
+import { assertCollectionName } from './ttl-options';
 
 /** How finely due markers are grouped into time cohorts. */
 export type Granularity = 'minute' | 'hour' | 'day';
@@ -42,6 +43,18 @@ const MARKER_NAME = /^(\d{15})\/(\d{15})-([^/]+)\/([0-9a-z]+)$/;
  * order is `sweepAt` order and a sweep stops at the first marker not yet due. Times are wall ms,
  * zero-padded to 15 digits so that key order is numeric order.
  */
+/**
+ * The folder, under the store's prefix, that holds everything of TTL collection `collection`
+ * (records, due markers, and archives unless `archivePrefix` points elsewhere): what an IAM policy
+ * for the collection must cover.
+ *
+ * @throws {InvalidTTLOptionsError} when `collection` is not a valid collection name.
+ */
+export function ttlStoragePrefix(collection: string): string {
+  assertCollectionName(collection);
+  return new TTLKeys(collection).root;
+}
+
 export class TTLKeys {
   /** The collection's root prefix, ending in `/`. */
   readonly root: string;

@@ -111,9 +111,7 @@ export function resolveTTLOptions(options: TTLCollectionOptions): ResolvedTTLOpt
   const store = options.store as ObjectStore | undefined;
   if (store === undefined || typeof store.put !== 'function') throw new InvalidTTLOptionsError('store', store, 'an ObjectStore is required');
   const collection = options.collection ?? 'default';
-  if (typeof collection !== 'string' || !/^[a-z0-9._-]{1,64}$/.test(collection) || collection === '.' || collection === '..') {
-    throw new InvalidTTLOptionsError('collection', collection, '1 to 64 characters of a-z 0-9 . _ - (and not "." or "..")');
-  }
+  assertCollectionName(collection);
   const strategy = options.strategy ?? 'hard-delete';
   if (!STRATEGIES.includes(strategy)) throw new InvalidTTLOptionsError('strategy', strategy, `one of ${STRATEGIES.join(', ')}`);
   if (strategy === 'callback' && typeof options.onExpire !== 'function') throw new InvalidTTLOptionsError('onExpire', options.onExpire, 'the callback strategy needs an onExpire function');
@@ -155,6 +153,13 @@ export function resolveTTLOptions(options: TTLCollectionOptions): ResolvedTTLOpt
   assertInteger('callbackRetryMaxMs', resolved.callbackRetryMaxMs, resolved.callbackRetryBaseMs);
   assertInteger('sweepConcurrency', resolved.sweepConcurrency, 1, 64);
   return resolved;
+}
+
+/** Throws {@link InvalidTTLOptionsError} unless `collection` is a valid collection name. */
+export function assertCollectionName(collection: unknown): asserts collection is string {
+  if (typeof collection !== 'string' || !/^[a-z0-9._-]{1,64}$/.test(collection) || collection === '.' || collection === '..') {
+    throw new InvalidTTLOptionsError('collection', collection, '1 to 64 characters of a-z 0-9 . _ - (and not "." or "..")');
+  }
 }
 
 /**

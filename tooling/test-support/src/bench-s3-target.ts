@@ -25,7 +25,7 @@ export async function openBenchS3Target(namePrefix: string): Promise<BenchS3Targ
     target = {
       endpoint: endpoint.replace(/\/+$/, ''),
       region: process.env.S3_TEST_REGION ?? 'us-east-1',
-      accessKeyId: process.env.S3_TEST_ACCESS_KEY ?? 'baton',
+      accessKeyId: process.env.S3_TEST_ACCESS_KEY ?? 'baton-test-key',
       secretAccessKey: process.env.S3_TEST_SECRET_KEY ?? 'baton-secret',
     };
     description = `S3_TEST_ENDPOINT ${target.endpoint}`;

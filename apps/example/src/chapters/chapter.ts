@@ -1,4 +1,6 @@
 import type { Queue } from '@baton/queue';
+import type { ObjectStore } from '@baton/storage';
+import type { TTLCollection } from '@baton/ttl';
 import type { DemoCluster } from '../demo-cluster';
 import type { DemoOptions } from '../demo-options';
 import type { Narrator } from '../narrator';
@@ -13,6 +15,10 @@ export interface DemoContext {
   cluster: DemoCluster;
   /** The narrator's handle on the demo queue: it enqueues as a producer, and never processes or leads. */
   queue: Queue;
+  /** The narrator's handle on the demo's TTL collection: it writes and reads records, and never sweeps. */
+  ttl: TTLCollection;
+  /** The store itself, to check what is really there. */
+  store: ObjectStore;
 }
 
 /** One chapter of the demo: runs, narrates, and throws {@link DemoStepError} when what it shows did not happen. */

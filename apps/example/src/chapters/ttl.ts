@@ -1,24 +1,60 @@
-// THE TTL CHAPTER — waiting for @baton/ttl (being built in packages/ttl).
-//
-// Until that package lands this chapter says so and shows nothing: no made-up output.
-// To wire it when it lands:
-//   1. apps/example/package.json: add "@baton/ttl": "workspace:^" to dependencies.
-//   2. src/demo-worker.ts: next to the QueuePlugin, install
-//        const ttl = new TTLPlugin({ collection: 'sessions', strategy: … });
-//        await hub.usePlugin(ttl);
-//      and report its expirations as worker events (add the event to demo-worker-protocol.ts).
-//   3. Here: write a few records with short lives through one worker or a hub of the narrator
-//      (`set(key, value, { ttlMs })`), `touch` one of them to keep it alive, then narrate — with
-//      timings — the others expiring on the leader and the touched one surviving, and throw
-//      DemoStepError if that is not what happened.
-//   4. Add its lines to the assertions of src/demo.test.ts and to the sample output in README.md.
-import type { Chapter } from './chapter';
+import type { DemoWorker } from '../demo-cluster';
+import { DEMO_TTL_COLLECTION } from '../demo-options';
+import type { DemoWorkerEvent } from '../demo-worker-protocol';
+import { elapsedMs, formatDuration } from '../narrator';
+import { DemoStepError, type Chapter } from './chapter';
 
-/** TTL records expiring: not available until @baton/ttl lands (see the comment at the top). */
+const TITLE = 'TTL records expiring';
+const EXPIRING = 5;
+
+/**
+ * The narrator writes a few short-lived records and extends one of them; the leader's sweeps
+ * remove the others. Checks that every expired record is gone from the store (not merely hidden
+ * by `get`), that only the leader swept, and that the extended record survived.
+ */
 export const ttlChapter: Chapter = {
-  title: 'TTL records expiring',
-  run({ narrator }) {
-    narrator.say('not available yet: @baton/ttl has not landed in this repository, so this chapter shows nothing');
-    return Promise.resolve();
+  title: TITLE,
+  async run({ options, narrator, cluster, ttl, store }) {
+    const leader = cluster.currentLeader();
+    if (leader === undefined) throw new DemoStepError(TITLE, 'no single leader to sweep');
+    const keys = Array.from({ length: EXPIRING }, (_, index) => `session-${index + 1}`);
+    const setAt = process.hrtime.bigint();
+    for (const key of keys) await ttl.set(key, { user: key }, { ttlMs: options.ttlMs });
+    await ttl.set('session-kept', { user: 'kept' }, { ttlMs: options.ttlMs });
+    if (!(await ttl.touch('session-kept', { ttlMs: 10 * 60_000 }))) throw new DemoStepError(TITLE, 'touch of session-kept found no live record');
+    narrator.say(
+      `the narrator set ${EXPIRING + 1} records with a ${formatDuration(options.ttlMs)} TTL in collection "sessions" and extended one of them (session-kept) to 10 min; ` +
+        `the leader sweeps every ${formatDuration(options.ttlSweepIntervalMs)}`,
+    );
+
+    type Sweep = Extract<DemoWorkerEvent, { type: 'swept' }>;
+    const sweepsOf = (worker: DemoWorker): Sweep[] => worker.events.filter((event): event is Sweep => event.type === 'swept' && BigInt(event.t) >= setAt);
+    const sweeps = (): Sweep[] => cluster.workers.flatMap(sweepsOf);
+    await cluster.waitFor(`${EXPIRING} records expired by the leader`, options.stepTimeoutMs, () =>
+      sweeps().reduce((sum, event) => sum + event.expired, 0) >= EXPIRING ? true : undefined,
+    );
+    const doneAt = process.hrtime.bigint();
+    const left = (await Promise.all(keys.map((key) => ttl.get(key)))).filter((entry) => entry !== undefined);
+    if (left.length > 0) throw new DemoStepError(TITLE, `get() still returns expired records: ${left.map((entry) => entry.key).join(', ')}`);
+    const otherSweepers = cluster.workers.filter((worker) => worker !== leader.worker && sweepsOf(worker).length > 0);
+    if (otherSweepers.length > 0) {
+      throw new DemoStepError(TITLE, `only the leader (${cluster.nameOf(leader.worker)}) may sweep, but ${otherSweepers.map((worker) => cluster.nameOf(worker)).join(', ')} did too`);
+    }
+    // Gone from the store, not merely hidden by get(): only the extended record is left.
+    const stored = await store.list({ prefix: `ttl/${DEMO_TTL_COLLECTION}/records/` });
+    if (stored.entries.length !== 1) {
+      throw new DemoStepError(TITLE, `expected only session-kept in the store, found ${stored.entries.length} records: ${stored.entries.map((entry) => entry.key).join(', ')}`);
+    }
+    const kept = await ttl.get('session-kept');
+    if (kept === undefined) throw new DemoStepError(TITLE, 'the extended record session-kept did not survive');
+
+    const last = sweeps().at(-1);
+    const lag = last !== undefined && last.lagP50Ms !== null ? `, expiry lag p50 ${formatDuration(last.lagP50Ms)} / p99 ${formatDuration(last.lagP99Ms ?? last.lagP50Ms)}` : '';
+    const requests = sweeps().reduce((sum, event) => sum + event.requests, 0);
+    narrator.say(
+      `${EXPIRING} records expired and deleted by the leader, ${cluster.nameOf(leader.worker)}, ${formatDuration(elapsedMs(setAt, doneAt))} after they were set ` +
+        `(${requests} storage requests in the sweeps that removed them${lag})`,
+    );
+    narrator.say(`session-kept, extended before it expired, survived every sweep: get() still returns it`);
   },
 };

@@ -1,0 +1,187 @@
+import { systemEnvironment, type Clock } from '@baton/plugin';
+import { MemoryStore, OutcomeUnknownError, type ObjectBody, type PutOptions } from '@baton/storage';
+import { waitUntil } from '@tooling/test-support';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveCoordinatorConfig } from './config';
+import { connect, type Hub } from './hub';
+import { LeaseElection } from './lease-election';
+import { parseLeaseRecord } from './lease-record';
+import { clearCorruptedState, forceReelection, isResetHolder, RecoveryError } from './recovery';
+import { namespaceKeys } from './storage-keys';
+
+const KEYS = namespaceKeys('default');
+
+class ManualClock implements Clock {
+  monotonic = 0;
+  monotonicNow(): number {
+    return this.monotonic;
+  }
+  wallNow(): number {
+    return 1_800_000_000_000 + this.monotonic;
+  }
+}
+
+function electionOn(store: MemoryStore, workerId: string) {
+  const clock = new ManualClock();
+  const config = resolveCoordinatorConfig({ heartbeatInterval: 1000, leaseTimeout: 3000, workerTimeout: 4000 });
+  return { clock, election: new LeaseElection({ store, key: KEYS.state, namespace: 'default', workerId, config, clock, timers: systemEnvironment.timers }) };
+}
+
+async function storedRecord(store: MemoryStore) {
+  const stored = await store.get(KEYS.state);
+  const parsed = stored === undefined ? undefined : parseLeaseRecord(stored.body);
+  if (parsed?.valid !== true) throw new Error('no valid lease record');
+  return parsed.record;
+}
+
+describe('forceReelection (step by step, on manual clocks)', () => {
+  it('ends the term at once for the leader, makes followers wait a full lease, and raises the epoch twice', async () => {
+    const store = new MemoryStore();
+    const a = electionOn(store, 'gcs-a');
+    const b = electionOn(store, 'gcs-b');
+    expect((await a.election.runCycle()).kind).toBe('acquired');
+    await b.election.runCycle();
+
+    const result = await forceReelection(store, { operator: 'alice', leaseTimeout: 3000 });
+    expect(result).toMatchObject({ outcome: 'reset', previous: { leader: 'gcs-a', epoch: 1 }, written: { epoch: 2, leaseTimeout: 3000 } });
+    expect(isResetHolder(result.written?.holder)).toBe(true);
+    expect((await storedRecord(store)).leader).toBe(result.written?.holder);
+
+    // The old leader's renewal is refused: it stops leading.
+    a.clock.monotonic += 1000;
+    expect(await a.election.runCycle()).toMatchObject({ kind: 'lost', epoch: 1 });
+    expect(a.election.isLeader).toBe(false);
+
+    // A held record, not a released one: nobody claims it before watching it for leaseTimeout.
+    b.clock.monotonic += 1000;
+    expect(await b.election.runCycle()).toMatchObject({ kind: 'following', leader: result.written?.holder, epoch: 2 });
+    a.clock.monotonic += 1000;
+    expect((await a.election.runCycle()).kind).toBe('following');
+    b.clock.monotonic += 2999;
+    expect((await b.election.runCycle()).kind).toBe('following');
+    b.clock.monotonic += 1;
+    expect(await b.election.runCycle()).toEqual({ kind: 'acquired', epoch: 3, previousLeader: result.written?.holder });
+  });
+
+  it('writes an epoch above every registered one when the record fell behind them', async () => {
+    const store = new MemoryStore();
+    await electionOn(store, 'gcs-a').election.runCycle();
+    await store.put(KEYS.worker('gcs-old'), JSON.stringify({ format: 'baton.worker/v1', workerId: 'gcs-old', epoch: 9 }));
+    expect((await forceReelection(store)).written?.epoch).toBe(10);
+  });
+
+  it('is idempotent, and leaves a released record alone', async () => {
+    const store = new MemoryStore();
+    const a = electionOn(store, 'gcs-a');
+    await a.election.runCycle();
+    expect((await forceReelection(store)).outcome).toBe('reset');
+    expect((await forceReelection(store)).outcome).toBe('already-reset');
+    expect((await storedRecord(store)).epoch).toBe(2);
+
+    const other = new MemoryStore();
+    const c = electionOn(other, 'gcs-c');
+    await c.election.runCycle();
+    await c.election.release();
+    expect((await forceReelection(other)).outcome).toBe('already-released');
+  });
+
+  it('refuses a missing or corrupted record, and reports a lost race as a conflict', async () => {
+    const store = new MemoryStore();
+    await expect(forceReelection(store)).rejects.toMatchObject({ code: 'NO_LEASE_RECORD' });
+    await store.put(KEYS.state, '{not json');
+    await expect(forceReelection(store)).rejects.toMatchObject({ code: 'CORRUPTED_LEASE_RECORD' });
+
+    const racing = new MemoryStore();
+    const a = electionOn(racing, 'gcs-a');
+    await a.election.runCycle();
+    const put = racing.put.bind(racing);
+    racing.put = async (key: string, body: ObjectBody, options?: PutOptions) => {
+      racing.put = put;
+      a.clock.monotonic += 1000;
+      await a.election.runCycle(); // the leader renews between the reset's read and its write
+      return put(key, body, options);
+    };
+    const error = await forceReelection(racing).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RecoveryError);
+    expect(error).toMatchObject({ code: 'CONFLICT' });
+    expect((await storedRecord(racing)).leader).toBe('gcs-a');
+  });
+
+  it('settles an unknown outcome by re-reading its own bytes', async () => {
+    const store = new MemoryStore();
+    await electionOn(store, 'gcs-a').election.runCycle();
+    const put = store.put.bind(store);
+    store.put = async (key: string, body: ObjectBody, options?: PutOptions) => {
+      await put(key, body, options);
+      throw new OutcomeUnknownError({ operation: 'put', key });
+    };
+    expect((await forceReelection(store)).outcome).toBe('reset');
+  });
+});
+
+describe('clearCorruptedState', () => {
+  it('replaces an unreadable record with a held one above every registered epoch, and removes unreadable registrations', async () => {
+    const store = new MemoryStore();
+    await store.put(KEYS.state, 'garbage');
+    await store.put(KEYS.worker('gcs-x'), JSON.stringify({ format: 'baton.worker/v1', workerId: 'gcs-x', epoch: 7 }));
+    await store.put(KEYS.worker('gcs-broken'), '{');
+    const result = await clearCorruptedState(store, { leaseTimeout: 3000 });
+    expect(result).toMatchObject({ outcome: 'reset', written: { epoch: 8, leaseTimeout: 3000 }, removedRegistrations: ['gcs-broken'] });
+    expect(await store.get(KEYS.worker('gcs-broken'))).toBeUndefined();
+    const b = electionOn(store, 'gcs-b');
+    expect((await b.election.runCycle()).kind).toBe('following');
+    b.clock.monotonic += 3000;
+    expect(await b.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 9 });
+  });
+
+  it('leaves a valid or missing record alone', async () => {
+    const store = new MemoryStore();
+    expect((await clearCorruptedState(store)).outcome).toBe('nothing-to-clear');
+    await electionOn(store, 'gcs-a').election.runCycle();
+    expect(await clearCorruptedState(store)).toMatchObject({ outcome: 'nothing-to-clear', previous: { leader: 'gcs-a', epoch: 1 } });
+  });
+});
+
+describe('forceReelection (two live hubs, real timers)', () => {
+  const hubs: Hub[] = [];
+  afterEach(async () => {
+    await Promise.all(hubs.splice(0).map((hub) => hub.disconnect()));
+  });
+
+  it('never lets two coordinators lead at once, and the next term has a higher epoch', async () => {
+    const store = new MemoryStore();
+    const options = { globalCoordinator: { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400 } };
+    for (let index = 0; index < 2; index += 1) hubs.push(await connect(store, options));
+    const coordinators = await Promise.all(hubs.map((hub) => hub.getGlobalCoordinator('default')));
+    await waitUntil(() => coordinators.some((coordinator) => coordinator.isLeader));
+    const oldLeader = coordinators.find((coordinator) => coordinator.isLeader);
+    const oldEpoch = oldLeader?.getEpoch() ?? 0;
+
+    let overlaps = 0;
+    const check = (): void => {
+      if (coordinators.filter((coordinator) => coordinator.isLeader).length > 1) overlaps += 1;
+    };
+    const sampler = setInterval(check, 1);
+    const acquisitions: { epoch: number; at: number }[] = [];
+    for (const coordinator of coordinators) {
+      coordinator.on('leadership:acquired', ({ epoch }) => {
+        check();
+        acquisitions.push({ epoch, at: performance.now() });
+      });
+      coordinator.on('leadership:lost', check);
+    }
+    try {
+      const resetAt = performance.now();
+      const result = await forceReelection(hubs[0]?.client ?? store, { leaseTimeout: 300 });
+      expect(result.written?.epoch).toBe(oldEpoch + 1);
+      await waitUntil(() => acquisitions.length > 0, 5000);
+      const next = acquisitions[0] as { epoch: number; at: number };
+      expect(next.epoch).toBe(oldEpoch + 2);
+      // Nobody claims before watching the reset record for a full lease.
+      expect(next.at - resetAt).toBeGreaterThanOrEqual(300);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(overlaps).toBe(0);
+  });
+});

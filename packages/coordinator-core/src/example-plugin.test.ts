@@ -1,37 +1,40 @@
-import { LeaderWorkRunner, type CoordinatedPlugin, type LeaderWorkContext, type LeadershipChange } from '@baton/plugin';
+import type { LeaderWorkContext, LeadershipChange } from '@baton/plugin';
 import { MemoryStore } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { connect, type Hub, type HubPlugin } from './hub';
+import { PluginLeadership } from './plugin-leadership';
 
 // The plugin a README reader would write: leader-only work in well under 50 lines.
-class TickPlugin implements HubPlugin, CoordinatedPlugin {
+class TickPlugin implements HubPlugin {
   readonly name = 'ticks';
-  #runner: LeaderWorkRunner | undefined;
+  readonly #leadership = new PluginLeadership(this, { intervalMs: 10, run: (context) => this.#tick(context) });
 
   constructor(readonly shared: { ticks: { worker: string; epoch: number }[] }) {}
 
   async install(hub: Hub): Promise<void> {
-    const coordinator = await hub.getGlobalCoordinator('default');
-    this.#runner = new LeaderWorkRunner(coordinator, { name: this.name, intervalMs: 10, run: (context) => this.#tick(coordinator.workerId, context) });
-    coordinator.subscribePlugin(this); // tells us the current state at once
+    await this.#leadership.start(hub); // global coordinator, or an own election as a fallback
+  }
+
+  uninstall(): Promise<void> {
+    return this.#leadership.stop();
   }
 
   onGlobalLeaderChange(change: LeadershipChange): void {
-    this.#runner?.onLeadershipChange(change);
+    this.#leadership.onLeadershipChange(change);
   }
 
   stopLeaderWork({ signal }: { signal: AbortSignal }): Promise<void> {
-    return this.#runner?.stop({ signal }) ?? Promise.resolve();
+    return this.#leadership.stopLeaderWork(signal);
   }
 
-  #tick(worker: string, { epoch, signal }: LeaderWorkContext): Promise<void> {
+  #tick({ epoch, signal }: LeaderWorkContext): Promise<void> {
     signal.throwIfAborted(); // the fence: never act after leadership ended
-    this.shared.ticks.push({ worker, epoch });
+    this.shared.ticks.push({ worker: this.#leadership.coordination?.coordinator.workerId ?? 'unknown', epoch });
     return Promise.resolve();
   }
 }
 
-describe('a leader-only plugin on LeaderWorkRunner', () => {
+describe('a leader-only plugin on PluginLeadership', () => {
   it('works only on the leader, hands over with the lease, and fences each term by its epoch', async () => {
     const store = new MemoryStore();
     const shared = { ticks: [] as { worker: string; epoch: number }[] };

@@ -1,6 +1,8 @@
 export { connect, Hub } from './hub';
 export type { ConnectOptions, HubPlugin, PluginCoordination, StartedCoordinator } from './hub';
 export { HubClient } from './hub-client';
+export { PluginLeadership } from './plugin-leadership';
+export type { PluginLeadershipOptions } from './plugin-leadership';
 export type { TextObject } from './hub-client';
 export { GlobalCoordinator, LeadershipLostError } from './global-coordinator';
 export type { CoordinatorMetrics, GlobalCoordinatorEvents, GlobalCoordinatorDependencies, LeaderChangedEvent } from './global-coordinator';

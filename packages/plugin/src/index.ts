@@ -7,3 +7,4 @@ export { LeaderWorkRunner } from './leader-work-runner';
 export type { LeaderWorkContext, LeaderWorkRunnerOptions } from './leader-work-runner';
 export { findJsonProblem } from './json-value';
 export type { JsonProblem, JsonValue } from './json-value';
+export { EpochFence } from './epoch-fence';

@@ -1,3 +1,4 @@
+import { EpochFence } from '@baton/plugin';
 import { bytesToText, type ListEntry } from '@baton/storage';
 import { StaleEpochError, InvalidQueueOptionsError } from './errors';
 import type { JobRecord } from './job-record';
@@ -60,11 +61,14 @@ interface Observation {
  * OBSERVED the same ETag for the visibility timeout on its own monotonic clock. Wall clocks are
  * never compared between hosts for it.
  */
+// A stable record with a ready or delayed marker is read anyway after this many visibility timeouts.
+const WAITING_RECHECK_TIMEOUTS = 3;
+
 export class LeaderDuties {
   readonly #context: QueueContext;
   readonly #observations = new Map<string, Observation>();
   readonly #idempotencyExpiry = new Map<string, { etag: string; expiresAt: number }>();
-  #highestEpoch = 0;
+  readonly #fence = new EpochFence((epoch, highestEpoch) => new StaleEpochError(epoch, highestEpoch));
 
   constructor(context: QueueContext) {
     this.#context = context;
@@ -185,6 +189,7 @@ export class LeaderDuties {
     const { keys, jobs, options: queueOptions } = this.#context;
     const { clock } = queueOptions.environment;
     const seen = new Set<string>();
+    const waiting = await this.#waitingJobIds(options.signal);
     let cursor: string | undefined;
     do {
       const page = await jobs.store.list({ prefix: keys.jobsPrefix, cursor, signal: options.signal });
@@ -194,14 +199,34 @@ export class LeaderDuties {
         if (id === undefined) continue;
         seen.add(entry.key);
         report.scanned += 1;
-        await this.#examine(entry, id, listedAt, options, report);
+        await this.#examine(entry, id, listedAt, waiting, options, report);
       }
       cursor = page.nextCursor;
     } while (cursor !== undefined);
     for (const key of this.#observations.keys()) if (!seen.has(key)) this.#observations.delete(key);
   }
 
-  async #examine(entry: ListEntry, id: string, listedAt: number, options: LeaderDutyOptions, report: RecoveryReport): Promise<void> {
+  /**
+   * The ids of jobs with a ready or delayed marker: O(waiting jobs / 1000) LISTs. A stable record
+   * with a marker is waiting, not held by a crashed worker, and needs no repair: the sweep does not
+   * read it. (A claimed job whose marker lingers is found by the workers, whose stale-marker rule
+   * deletes it; the next sweep then reads the record.)
+   */
+  async #waitingJobIds(signal: AbortSignal | undefined): Promise<Set<string>> {
+    const { keys, jobs } = this.#context;
+    const ids = new Set<string>();
+    for (const prefix of [keys.readyPrefix, keys.delayedPrefix]) {
+      let cursor: string | undefined;
+      do {
+        const page = await jobs.store.list({ prefix, cursor, signal });
+        for (const entry of page.entries) ids.add(keys.jobIdFromMarker(entry.key));
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+    }
+    return ids;
+  }
+
+  async #examine(entry: ListEntry, id: string, listedAt: number, waiting: ReadonlySet<string>, options: LeaderDutyOptions, report: RecoveryReport): Promise<void> {
     const { keys, jobs, options: queueOptions } = this.#context;
     const { clock } = queueOptions.environment;
     let observation = this.#observations.get(entry.key);
@@ -224,6 +249,9 @@ export class LeaderDuties {
     const stableFor = seenAt - observation.firstSeenAt;
     if (stableFor < queueOptions.visibilityTimeoutMs) return;
     observation.record ??= jobs.ownWrite(id, observation.etag);
+    // Waiting (see #waitingJobIds) — checked by a read all the same once stable for a few
+    // visibility timeouts, in case no worker is left to remove a crashed claimer's marker.
+    if (observation.record === undefined && waiting.has(id) && stableFor < WAITING_RECHECK_TIMEOUTS * queueOptions.visibilityTimeoutMs) return;
     if (observation.record === undefined) {
       const current = await jobs.read(id, options.signal);
       if (current === undefined) return;
@@ -280,14 +308,9 @@ export class LeaderDuties {
 
   #checkEpoch(epoch: number): void {
     if (!Number.isSafeInteger(epoch) || epoch < 1) throw new InvalidQueueOptionsError('epoch', epoch, 'leader duties need the leadership epoch, a positive integer');
-    if (epoch < this.#highestEpoch) throw new StaleEpochError(epoch, this.#highestEpoch);
-    this.#highestEpoch = epoch;
+    this.#fence.admit(epoch);
   }
-
   #checkRecordEpoch(record: JobRecord, epoch: number): void {
-    if (record.leaderEpoch > epoch) {
-      this.#highestEpoch = Math.max(this.#highestEpoch, record.leaderEpoch);
-      throw new StaleEpochError(epoch, record.leaderEpoch);
-    }
+    this.#fence.checkRecord(record.leaderEpoch, epoch);
   }
 }

@@ -1,5 +1,5 @@
-import type { Hub, HubPlugin, PluginCoordination } from '@baton/coordinator-core';
-import { LeaderWorkRunner, type CoordinationMode, type LeaderWorkContext, type LeadershipChange } from '@baton/plugin';
+import { PluginLeadership, type Hub, type HubPlugin, type PluginCoordination } from '@baton/coordinator-core';
+import type { CoordinationMode, LeaderWorkContext, LeadershipChange } from '@baton/plugin';
 import type { EnqueueOptions } from './job-options';
 import type { JsonValue } from './json-value';
 import type { JobHandler, ProcessOptions, Processor } from './processor';
@@ -37,10 +37,7 @@ export class QueuePlugin implements HubPlugin {
 
   readonly #options: QueuePluginOptions;
   #queue: Queue | undefined;
-  #runner: LeaderWorkRunner | undefined;
-  #coordination: PluginCoordination | undefined;
-  // A change can arrive while subscribing, before the runner exists: it is replayed then.
-  #pendingChange: LeadershipChange | undefined;
+  #leadership: PluginLeadership | undefined;
   #lastPurgeAt: number | undefined;
 
   constructor(options: QueuePluginOptions = {}) {
@@ -58,7 +55,7 @@ export class QueuePlugin implements HubPlugin {
 
   /** How this plugin gets its leadership (global, or per-plugin and why), once installed. */
   get coordination(): PluginCoordination | undefined {
-    return this.#coordination;
+    return this.#leadership?.coordination;
   }
 
   /** Called by `hub.usePlugin`: creates the queue on the hub's store and joins the election. */
@@ -66,34 +63,29 @@ export class QueuePlugin implements HubPlugin {
     const { pluginName: _pluginName, namespace: _namespace, coordinationMode: _mode, leaderDutyIntervalMs, purgeIntervalMs: _purge, ...queueOptions } = this.#options;
     const queue = new Queue({ ...queueOptions, store: hub.client, logger: hub.logger });
     this.#queue = queue;
-    const coordination = await hub.coordinate(this);
-    this.#coordination = coordination;
-    this.#runner = new LeaderWorkRunner(coordination.coordinator, {
-      name: this.name,
+    const leadership = new PluginLeadership(this, {
       intervalMs: leaderDutyIntervalMs ?? Math.max(100, Math.floor(queue.options.visibilityTimeoutMs / 4)),
       timers: queue.options.environment.timers,
-      logger: hub.logger,
       run: (context) => this.#leaderDuties(context),
     });
-    if (this.#pendingChange !== undefined) this.#runner.onLeadershipChange(this.#pendingChange);
+    this.#leadership = leadership;
+    await leadership.start(hub);
   }
 
   /** Called by `hub.disconnect`: stops leader duties and processing, leaving the queue consistent. */
   async uninstall(): Promise<void> {
-    await this.#runner?.stop();
+    await this.#leadership?.stop();
     await this.#queue?.close();
-    this.#coordination?.coordinator.unsubscribePlugin(this.name);
   }
 
   /** See {@link CoordinatedPlugin.onGlobalLeaderChange}. */
   onGlobalLeaderChange(change: LeadershipChange): void {
-    if (this.#runner === undefined) this.#pendingChange = change;
-    else this.#runner.onLeadershipChange(change);
+    this.#leadership?.onLeadershipChange(change);
   }
 
   /** See {@link CoordinatedPlugin.stopLeaderWork}. */
   async stopLeaderWork({ signal }: { signal: AbortSignal }): Promise<void> {
-    await this.#runner?.stop({ signal });
+    await this.#leadership?.stopLeaderWork(signal);
   }
 
   /** See {@link Queue.enqueue}. */

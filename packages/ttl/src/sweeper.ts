@@ -1,3 +1,4 @@
+import { EpochFence } from '@baton/plugin';
 import { CountingStore, deleteKeys, throwIfAborted } from '@baton/storage';
 import { InvalidTTLOptionsError, StaleEpochError } from './errors';
 import type { MetricsRecorder } from './ttl-metrics';
@@ -64,7 +65,7 @@ export class Sweeper {
   readonly #ownClaims = new Set<string>();
   // Markers done with in the current page: deleted together, in one request where the store batches.
   #markersToDelete: string[] = [];
-  #highestEpoch = 0;
+  readonly #fence = new EpochFence((epoch, highestEpoch) => new StaleEpochError(epoch, highestEpoch));
 
   constructor(context: TTLContext, metrics: MetricsRecorder) {
     this.#context = context;
@@ -404,15 +405,10 @@ export class Sweeper {
 
   #checkEpoch(epoch: number): void {
     if (!Number.isSafeInteger(epoch) || epoch < 1) throw new InvalidTTLOptionsError('epoch', epoch, 'a sweep needs the leadership epoch, a positive integer');
-    if (epoch < this.#highestEpoch) throw new StaleEpochError(epoch, this.#highestEpoch);
-    this.#highestEpoch = epoch;
+    this.#fence.admit(epoch);
   }
-
   #checkRecordEpoch(record: TTLRecord, epoch: number): void {
-    if (record.leaderEpoch > epoch) {
-      this.#highestEpoch = Math.max(this.#highestEpoch, record.leaderEpoch);
-      throw new StaleEpochError(epoch, record.leaderEpoch);
-    }
+    this.#fence.checkRecord(record.leaderEpoch, epoch);
   }
 }
 

@@ -1,5 +1,5 @@
-import type { Hub, HubPlugin, PluginCoordination } from '@baton/coordinator-core';
-import { LeaderWorkRunner, type CoordinationMode, type LeaderWorkContext, type LeadershipChange } from '@baton/plugin';
+import { PluginLeadership, type Hub, type HubPlugin, type PluginCoordination } from '@baton/coordinator-core';
+import type { CoordinationMode, LeaderWorkContext, LeadershipChange } from '@baton/plugin';
 import type { SweepReport } from './sweeper';
 import { TTLCollection, type ExpiryOptions, type TTLEntry } from './ttl-collection';
 import type { TTLMetrics } from './ttl-metrics';
@@ -32,10 +32,7 @@ export class TTLPlugin implements HubPlugin {
 
   readonly #options: TTLPluginOptions;
   #collection: TTLCollection | undefined;
-  #runner: LeaderWorkRunner | undefined;
-  #coordination: PluginCoordination | undefined;
-  // A change can arrive while subscribing, before the runner exists: it is replayed then.
-  #pendingChange: LeadershipChange | undefined;
+  #leadership: PluginLeadership | undefined;
   readonly #sweepListeners = new Set<(report: SweepReport & { epoch: number }) => void>();
 
   constructor(options: TTLPluginOptions = {}) {
@@ -54,7 +51,7 @@ export class TTLPlugin implements HubPlugin {
 
   /** How this plugin gets its leadership (global, or per-plugin and why), once installed. */
   get coordination(): PluginCoordination | undefined {
-    return this.#coordination;
+    return this.#leadership?.coordination;
   }
 
   /** Called by `hub.usePlugin`: opens the collection on the hub's store and joins the election. */
@@ -62,33 +59,27 @@ export class TTLPlugin implements HubPlugin {
     const { pluginName: _name, namespace: _namespace, coordinationMode: _mode, sweepIntervalMs, ...collectionOptions } = this.#options;
     const collection = new TTLCollection({ ...collectionOptions, store: hub.client, logger: hub.logger });
     this.#collection = collection;
-    const coordination = await hub.coordinate(this);
-    this.#coordination = coordination;
-    this.#runner = new LeaderWorkRunner(coordination.coordinator, {
-      name: this.name,
+    this.#leadership = new PluginLeadership(this, {
       intervalMs: sweepIntervalMs ?? 10_000,
       timers: collection.options.environment.timers,
-      logger: hub.logger,
       run: (context) => this.#sweep(context),
     });
-    if (this.#pendingChange !== undefined) this.#runner.onLeadershipChange(this.#pendingChange);
+    await this.#leadership.start(hub);
   }
 
   /** Called by `hub.disconnect`: stops sweeping. */
   async uninstall(): Promise<void> {
-    await this.#runner?.stop();
-    this.#coordination?.coordinator.unsubscribePlugin(this.name);
+    await this.#leadership?.stop();
   }
 
   /** See {@link CoordinatedPlugin.onGlobalLeaderChange}. */
   onGlobalLeaderChange(change: LeadershipChange): void {
-    if (this.#runner === undefined) this.#pendingChange = change;
-    else this.#runner.onLeadershipChange(change);
+    this.#leadership?.onLeadershipChange(change);
   }
 
   /** See {@link CoordinatedPlugin.stopLeaderWork}. */
   async stopLeaderWork({ signal }: { signal: AbortSignal }): Promise<void> {
-    await this.#runner?.stop({ signal });
+    await this.#leadership?.stopLeaderWork(signal);
   }
 
   /** Calls `listener` after every sweep this process runs as leader (returns the unsubscribe). */

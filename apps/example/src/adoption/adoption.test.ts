@@ -46,4 +46,21 @@ describe('the adoption examples', () => {
     expect(enqueued).toBeDefined();
     expect(completed).toBe(enqueued);
   });
+
+  it('full stack: a job completed, a TTL record expired and swept by the leader, a healthy in-process diagnosis', async () => {
+    const store = join(scratch, 'full-stack');
+    const result = await runExample('full-stack.ts', store);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('sending to a@example.com (attempt 1)');
+    const [, enqueued, completed] = /^enqueued (\S+); completed (\S+)$/m.exec(result.stdout) ?? [];
+    expect(enqueued).toBeDefined();
+    expect(completed).toBe(enqueued);
+    expect(result.stdout).toContain('set user:42 for 1 s; get: {"token":"abc"}');
+    expect(result.stdout).toMatch(/^user:42 expired: deleted by the leader's sweep \(epoch 1\); get: nothing$/m);
+    // A fresh store, one worker leading, its two plugins subscribed: nothing to report.
+    expect(result.stdout).toMatch(/^diagnose: healthy \(in-process\), 0 findings$/m);
+    // Deleted from the store by the sweep, not merely hidden by get().
+    const records = await (await createStore(`file://${store}`)).list({ prefix: 'ttl/sessions/records/' });
+    expect(records.entries).toEqual([]);
+  });
 });

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSystemStore, MemoryStore, type ObjectStore } from '@baton/storage';
-import { S3Store } from '@baton/storage-s3';
-import { createTestBucket, s3TestTarget, type TestBucket } from '@tooling/s3-test-server/target';
+import { s3TestTarget } from '@tooling/s3-test-server/target';
+import { openS3TestStore, type S3TestStore } from '@tooling/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from './queue';
 import type { QueueOptions } from './queue-options';
@@ -237,22 +237,15 @@ describe('on FileSystemStore', () => {
 });
 
 describe.skipIf(target === undefined)('on real S3', () => {
-  let bucket: TestBucket | undefined;
-  let store: S3Store | undefined;
+  let s3: S3TestStore | undefined;
+  let store: ObjectStore | undefined;
   beforeAll(async () => {
     if (target === undefined) return;
-    bucket = await createTestBucket(target, { namePrefix: 'queue' });
-    store = new S3Store({
-      bucket: bucket.name,
-      endpoint: target.endpoint,
-      region: target.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
-    });
+    s3 = await openS3TestStore(target, { namePrefix: 'queue' });
+    store = s3.store;
   });
   afterAll(async () => {
-    store?.destroy();
-    await bucket?.remove();
+    await s3?.close();
   });
   behaviourSuite(() => {
     if (store === undefined) throw new Error('beforeAll did not create the store');

@@ -159,10 +159,15 @@ describe('S3Store against a scripted S3 endpoint', () => {
       server.requests.length = 0;
       const controller = new AbortController();
       const reason = new Error('caller gave up');
-      setTimeout(() => {
-        controller.abort(reason);
-      }, 50);
-      await expect(call(controller.signal)).rejects.toBe(reason);
+      // Mid-request: abort once the server holds the request (a fixed delay is flaky on a busy machine).
+      const abortOnArrival = setInterval(() => {
+        if (server.requests.length > 0) controller.abort(reason);
+      }, 5);
+      try {
+        await expect(call(controller.signal)).rejects.toBe(reason);
+      } finally {
+        clearInterval(abortOnArrival);
+      }
       expect(server.requests).toHaveLength(1);
     }
   });

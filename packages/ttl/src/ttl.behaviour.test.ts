@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToText, CountingStore, FileSystemStore, MemoryStore, type ObjectStore } from '@baton/storage';
-import { S3Store } from '@baton/storage-s3';
-import { createTestBucket, s3TestTarget, type TestBucket } from '@tooling/s3-test-server/target';
+import { s3TestTarget } from '@tooling/s3-test-server/target';
+import { openS3TestStore, type S3TestStore } from '@tooling/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdjustableClock, PausingStore } from './test-support/store-wrappers';
 import { TTLCollection } from './ttl-collection';
@@ -403,22 +403,15 @@ describe('on FileSystemStore', () => {
 });
 
 describe.skipIf(target === undefined)('on real S3 (Ceph RGW: no conditional DELETE)', () => {
-  let bucket: TestBucket | undefined;
-  let store: S3Store | undefined;
+  let s3: S3TestStore | undefined;
+  let store: ObjectStore | undefined;
   beforeAll(async () => {
     if (target === undefined) return;
-    bucket = await createTestBucket(target, { namePrefix: 'ttl' });
-    store = new S3Store({
-      bucket: bucket.name,
-      endpoint: target.endpoint,
-      region: target.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey },
-    });
+    s3 = await openS3TestStore(target, { namePrefix: 'ttl' });
+    store = s3.store;
   });
   afterAll(async () => {
-    store?.destroy();
-    await bucket?.remove();
+    await s3?.close();
   });
   it('reports no conditional DELETE, so the suite exercises the tombstone path', () => {
     expect(store?.capabilities.conditionalDelete).toBe(false);

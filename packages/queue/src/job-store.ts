@@ -1,5 +1,6 @@
 import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
 import { encodeJobRecord, parseJobRecord, type JobRecord } from './job-record';
+import { MarkerDeletions, type MarkerDeletionsOptions } from './marker-deletions';
 import type { QueueKeys } from './queue-keys';
 
 // Own writes remembered (see JobStore.ownWrite): at most this many, of at most this many bytes
@@ -33,10 +34,12 @@ export class JobStore {
   // The latest versions this process wrote (id → ETag and record), most recent last: the leader's
   // sweep uses them instead of reading back a record it wrote itself (e.g. a job it completed).
   readonly #ownWrites = new Map<string, VersionedJob>();
+  readonly #markerDeletions: MarkerDeletions;
 
-  constructor(store: ObjectStore, keys: QueueKeys) {
+  constructor(store: ObjectStore, keys: QueueKeys, markerDeletions: Omit<MarkerDeletionsOptions, 'store'>) {
     this.#store = store;
     this.#keys = keys;
+    this.#markerDeletions = new MarkerDeletions({ ...markerDeletions, store });
   }
 
   /** The underlying store. */
@@ -72,7 +75,18 @@ export class JobStore {
 
   /** Writes an empty marker. Unconditional: markers are hints, and writing one twice is harmless. */
   async putMarker(key: string, signal?: AbortSignal): Promise<void> {
+    await this.#markerDeletions.withdraw(key);
     await this.#store.put(key, '', { signal, contentType: 'application/octet-stream' });
+  }
+
+  /** Deletes a marker with the next batch (see {@link MarkerDeletions}), unless it is written again first. */
+  deleteMarkerSoon(key: string): void {
+    this.#markerDeletions.add(key);
+  }
+
+  /** Sends the pending marker deletions now and waits for them. Never rejects. */
+  flushMarkerDeletions(): Promise<void> {
+    return this.#markerDeletions.flush();
   }
 
   /** Deletes a marker; a missing one is fine. */

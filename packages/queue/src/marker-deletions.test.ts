@@ -2,6 +2,8 @@ import { MemoryStore, StorageUnavailableError, type ObjectStore } from '@baton/s
 import { CountingStore } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { MarkerDeletions } from './marker-deletions';
+import { Queue } from './queue';
+import { waitFor } from './test-support/freezable-timers';
 
 async function storeWith(keys: readonly string[]): Promise<CountingStore> {
   const store = new CountingStore(new MemoryStore());
@@ -78,5 +80,43 @@ describe('MarkerDeletions', () => {
     deletions.add('m/2');
     await deletions.flush();
     expect(await store.get('m/2')).toBeUndefined();
+  });
+});
+
+describe('MarkerDeletions.withdraw', () => {
+  it('keeps a marker that is written again before its batch goes', async () => {
+    const store = await storeWith(['m/1', 'm/2']);
+    const deletions = new MarkerDeletions({ store, timers: realTimers, batchSize: 10, delayMs: 60_000, onError: () => undefined });
+    deletions.add('m/1');
+    deletions.add('m/2');
+    await deletions.withdraw('m/1');
+    await deletions.flush();
+    expect(await store.get('m/1')).toBeDefined();
+    expect(await store.get('m/2')).toBeUndefined();
+  });
+});
+
+describe('a job readied again under the same marker key', () => {
+  it('is not lost when its retries fall in the same millisecond (the marker is rewritten after the batched delete)', async () => {
+    const frozenWall = 1_700_000_000_000;
+    const queue = new Queue({
+      store: new MemoryStore(),
+      name: 'same-millisecond',
+      pollIntervalMs: 10,
+      retryBaseDelayMs: 0,
+      environment: { clock: { monotonicNow: () => performance.now(), wallNow: () => frozenWall } },
+    });
+    const dead: string[] = [];
+    queue.on('job:dead', ({ id }) => dead.push(id));
+    const id = await queue.enqueue('poison', { maxAttempts: 3 });
+    const processor = queue.process(() => {
+      throw new Error('boom');
+    });
+    try {
+      await waitFor(() => dead.length === 1, 5000, 'the third failure');
+    } finally {
+      await processor.stop();
+    }
+    expect(dead).toEqual([id]);
   });
 });

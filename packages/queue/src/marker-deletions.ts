@@ -25,7 +25,8 @@ export class MarkerDeletions {
   readonly #options: MarkerDeletionsOptions;
   #pending: string[] = [];
   #timer: TimerHandle | undefined;
-  readonly #inFlight = new Set<Promise<void>>();
+  // Batches being sent, with their markers.
+  readonly #inFlight = new Map<Promise<void>, readonly string[]>();
 
   constructor(options: MarkerDeletionsOptions) {
     this.#options = options;
@@ -64,9 +65,20 @@ export class MarkerDeletions {
           this.#options.onError(error, batch);
         },
       );
-      this.#inFlight.add(sending);
+      this.#inFlight.set(sending, batch);
       void sending.finally(() => this.#inFlight.delete(sending));
     }
-    await Promise.all(this.#inFlight);
+    await Promise.all(this.#inFlight.keys());
+  }
+
+  /**
+   * Withdraws `marker` before it is written again (a job readied anew under the same key, e.g. a
+   * retry in the same millisecond): drops it from the next batch, and waits for a batch already
+   * carrying it, so that no deletion lands after the new write.
+   */
+  async withdraw(marker: string): Promise<void> {
+    this.#pending = this.#pending.filter((pending) => pending !== marker);
+    const carrying = [...this.#inFlight].filter(([, markers]) => markers.includes(marker)).map(([sending]) => sending);
+    await Promise.all(carrying);
   }
 }

@@ -5,13 +5,9 @@ import { InvalidQueueOptionsError, JobTimeoutError, ProcessorStoppedError } from
 import { assertDuration } from './job-options';
 import { recordError } from './job-record';
 import { claimJob } from './job-transitions';
-import { MarkerDeletions } from './marker-deletions';
 import { encodeJsonValue, type JsonValue } from './json-value';
 import type { QueueContext } from './queue-context';
 
-// How long the ready marker of a claimed job may wait to be deleted in a batch with others (at
-// most the poll interval): short, because other workers that list it spend a read to find it taken.
-const MARKER_DELETE_DELAY_MS = 250;
 // Stale markers met since the last listing before listing afresh: one. A stale marker means other
 // workers claim from the same page; each further one would cost a read, a fresh LIST costs one request.
 const STALE_HITS_BEFORE_RELISTING = 1;
@@ -73,7 +69,6 @@ export class Processor {
   // Ready markers found stale (their job already taken), with when, on the monotonic clock (see #claimNext).
   readonly #staleSince = new Map<string, number>();
   #staleHitsSinceListing = 0;
-  readonly #markerDeletions: MarkerDeletions;
   #slotFreed: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -85,16 +80,6 @@ export class Processor {
     this.#handler = handler;
     this.#concurrency = options.concurrency ?? 1;
     assertDuration('concurrency', this.#concurrency, 1, 1000);
-    const queueOptions = context.options;
-    this.#markerDeletions = new MarkerDeletions({
-      store: context.jobs.store,
-      timers: queueOptions.environment.timers,
-      batchSize: queueOptions.claimBatchSize,
-      delayMs: Math.min(MARKER_DELETE_DELAY_MS, queueOptions.pollIntervalMs),
-      onError: (error, markers) => {
-        this.#reportError(error, `deleting ${markers.length} ready markers of claimed jobs`);
-      },
-    });
   }
 
   /** Jobs being handled right now. */
@@ -129,7 +114,7 @@ export class Processor {
     this.#stopController.abort(new ProcessorStoppedError());
     this.#slotFreed?.();
     await this.#loop;
-    await this.#markerDeletions.flush();
+    await this.#context.jobs.flushMarkerDeletions();
     const everyone = Promise.all([...this.#inFlight.values()].map((entry) => entry.done));
     let timer: ReturnType<typeof timers.setTimeout> | undefined;
     const graceOver = new Promise<'timeout'>((resolve) => {
@@ -208,7 +193,7 @@ export class Processor {
         listings += 1;
         this.#staleHitsSinceListing = 0;
         // Our own claimed markers go first, so that this listing does not offer them back.
-        await this.#markerDeletions.flush();
+        await this.#context.jobs.flushMarkerDeletions();
         const page = await jobs.store.list({ prefix: keys.readyPrefix, limit: options.claimBatchSize, signal });
         const now = clock.monotonicNow();
         const listedMarkers = new Set(page.entries.map((entry) => entry.key));
@@ -228,7 +213,7 @@ export class Processor {
         // multiply requests: delete it only when it is still stale a poll interval later.
         if (this.#staleSince.has(marker)) {
           this.#staleSince.delete(marker);
-          this.#markerDeletions.add(marker);
+          jobs.deleteMarkerSoon(marker);
         } else {
           this.#staleSince.set(marker, clock.monotonicNow());
         }
@@ -254,7 +239,7 @@ export class Processor {
         this.#candidates = shuffleWithinPriority(this.#candidates, keys.readyPrefix.length, random);
         continue;
       }
-      this.#markerDeletions.add(marker);
+      jobs.deleteMarkerSoon(marker);
       options.logger.debug({ jobId: id, attempt: record.attempt }, 'claimed job');
       this.#context.emit('job:active', { id, attempt: record.attempt });
       return new ClaimedJob(this.#context, { record, etag: outcome.etag }, () => undefined);

@@ -79,6 +79,10 @@ interface IdempotencyRecord {
   expiresAt: number;
 }
 
+// How long the ready marker of a claimed job may wait to be deleted in a batch with others (at
+// most the poll interval): short, because other workers that list it spend a read to find it taken.
+const MARKER_DELETE_DELAY_MS = 250;
+
 /**
  * A durable job queue on object storage. Create one per process and queue name; every process
  * with the same store and name shares the queue.
@@ -103,7 +107,16 @@ export class Queue {
     this.#context = {
       options: resolved,
       keys,
-      jobs: new JobStore(resolved.store, keys),
+      jobs: new JobStore(resolved.store, keys, {
+        timers: resolved.environment.timers,
+        batchSize: resolved.claimBatchSize,
+        delayMs: Math.min(MARKER_DELETE_DELAY_MS, resolved.pollIntervalMs),
+        onError: (error, markers) => {
+          const context = `deleting ${markers.length} ready markers of claimed jobs`;
+          resolved.logger.warn({ error, context }, `queue worker: ${context} failed; will retry`);
+          this.#context.emit('worker:error', { error, context });
+        },
+      }),
       emit: (name, payload) => {
         try {
           this.#emitter.emit(name, payload);

@@ -1,12 +1,28 @@
-import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
+import { randomToken, type CoordinatorEnvironment } from '@baton/plugin';
+import { bytesToText, deleteKeys, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
+import { Batcher } from './batcher';
+import { encodeFinishedJobs, type FinishedJob } from './finished-journal';
 import { encodeJobRecord, parseJobRecord, type JobRecord } from './job-record';
-import { MarkerDeletions, type MarkerDeletionsOptions } from './marker-deletions';
 import type { QueueKeys } from './queue-keys';
 
 // Own writes remembered (see JobStore.ownWrite): at most this many, of at most this many bytes
 // each, so at most 32 MiB.
 const OWN_WRITES_KEPT = 8192;
 const OWN_WRITE_MAX_BODY = 4096;
+
+/** How a {@link JobStore} batches what can wait: marker deletions and the journal of completed jobs. */
+export interface JobStoreOptions {
+  /** Clock, timers and randomness (injected). */
+  environment: CoordinatorEnvironment;
+  /** Ready markers of claimed jobs deleted per batch, at most. */
+  markerBatchSize: number;
+  /** How long a marker deletion may wait for its batch, in ms. */
+  markerDelayMs: number;
+  /** How long a completion may wait for its journal object, in ms. */
+  journalDelayMs: number;
+  /** Called when a batch fails (it is dropped: both are hints). */
+  onBatchError: (error: unknown, what: string) => void;
+}
 
 /** A job record as read, with the ETag to compare-and-swap on. */
 export interface VersionedJob {
@@ -34,12 +50,36 @@ export class JobStore {
   // The latest versions this process wrote (id → ETag and record), most recent last: the leader's
   // sweep uses them instead of reading back a record it wrote itself (e.g. a job it completed).
   readonly #ownWrites = new Map<string, VersionedJob>();
-  readonly #markerDeletions: MarkerDeletions;
+  // Ready markers of claimed jobs, deleted together (the claim is what makes a job taken; a
+  // marker is a hint, and other workers that list it spend a read to find it taken, so the wait is short).
+  readonly #markerDeletions: Batcher<string>;
+  // Jobs this process completed, written to the journal together (see finished-journal.ts).
+  readonly #finishedJobs: Batcher<FinishedJob>;
 
-  constructor(store: ObjectStore, keys: QueueKeys, markerDeletions: Omit<MarkerDeletionsOptions, 'store'>) {
+  constructor(store: ObjectStore, keys: QueueKeys, options: JobStoreOptions) {
     this.#store = store;
     this.#keys = keys;
-    this.#markerDeletions = new MarkerDeletions({ ...markerDeletions, store });
+    const { timers, clock, random } = options.environment;
+    this.#markerDeletions = new Batcher<string>({
+      send: (markers) => deleteKeys(store, markers),
+      timers,
+      batchSize: options.markerBatchSize,
+      delayMs: options.markerDelayMs,
+      onError: (error, markers) => {
+        options.onBatchError(error, `deleting ${markers.length} ready markers of claimed jobs`);
+      },
+    });
+    this.#finishedJobs = new Batcher<FinishedJob>({
+      send: async (jobs) => {
+        await store.put(keys.finishedBatch(clock.wallNow(), randomToken(random, 12)), encodeFinishedJobs(jobs), { contentType: 'application/json' });
+      },
+      timers,
+      batchSize: 1000,
+      delayMs: options.journalDelayMs,
+      onError: (error, jobs) => {
+        options.onBatchError(error, `writing ${jobs.length} completed jobs to the journal`);
+      },
+    });
   }
 
   /** The underlying store. */
@@ -75,7 +115,7 @@ export class JobStore {
 
   /** Writes an empty marker. Unconditional: markers are hints, and writing one twice is harmless. */
   async putMarker(key: string, signal?: AbortSignal): Promise<void> {
-    await this.#markerDeletions.withdraw(key);
+    await this.#markerDeletions.withdraw((marker) => marker === key);
     await this.#store.put(key, '', { signal, contentType: 'application/octet-stream' });
   }
 
@@ -87,6 +127,11 @@ export class JobStore {
   /** Sends the pending marker deletions now and waits for them. Never rejects. */
   flushMarkerDeletions(): Promise<void> {
     return this.#markerDeletions.flush();
+  }
+
+  /** Sends the pending marker deletions and journal entries now and waits for them. Never rejects. */
+  async flushBatches(): Promise<void> {
+    await Promise.all([this.#markerDeletions.flush(), this.#finishedJobs.flush()]);
   }
 
   /** Deletes a marker; a missing one is fine. */
@@ -118,6 +163,7 @@ export class JobStore {
   }
 
   #remember(record: JobRecord, etag: string, bodyLength: number): void {
+    if (record.state === 'completed' && record.finishedAt !== null) this.#finishedJobs.add({ id: record.id, etag, finishedAt: record.finishedAt });
     this.#ownWrites.delete(record.id);
     if (bodyLength > OWN_WRITE_MAX_BODY) return;
     this.#ownWrites.set(record.id, { record, etag });

@@ -39,6 +39,33 @@ describe('leader duties with an injected clock', () => {
     expect(counting.counts.get).toBe(3);
   });
 
+  it("learns other processes' completions from their journal instead of reading each record, and deletes the journal", async () => {
+    const shared = new MemoryStore();
+    const time = manualClock();
+    const counting = new CountingStore(shared);
+    const leader = new Queue({ store: counting, name: 'journal', visibilityTimeoutMs: 1000, completedRetentionMs: 0, environment: { clock: time.clock } });
+    const worker = new Queue({ store: shared, name: 'journal', visibilityTimeoutMs: 1000, pollIntervalMs: 10 });
+    const ids = await worker.enqueueMany(Array.from({ length: 5 }, (_value, index) => ({ data: index })));
+    let completed = 0;
+    worker.on('job:completed', () => (completed += 1));
+    const processor = worker.process(() => 'done');
+    await waitFor(() => completed === ids.length, 5000, 'the jobs to complete');
+    await processor.stop(); // flushes the journal
+    expect((await shared.list({ prefix: 'queues/journal/finished/' })).entries.length).toBeGreaterThan(0);
+    await leader.recoverExpiredClaims({ epoch: 1 }); // first observation; the journal is read and deleted
+    expect((await shared.list({ prefix: 'queues/journal/finished/' })).entries).toEqual([]);
+    time.advance(1000);
+    counting.reset();
+    await leader.recoverExpiredClaims({ epoch: 1 }); // all stable: known completed, none read
+    expect(counting.counts.get).toBe(0);
+    // Purge works from the journal's finishedAt alone: with a zero retention, and the leader's wall
+    // clock past the workers' (real) one, all go — without a read.
+    time.jumpWall(400_000_000_000);
+    const purged = (await leader.purgeFinished({ epoch: 1 })).purged;
+    expect(counting.counts.get).toBe(0);
+    expect(purged.sort()).toEqual([...ids].sort());
+  });
+
   it('does not read back a record this process wrote itself, but reads one written by another', async () => {
     const shared = new MemoryStore();
     const time = manualClock();
@@ -51,9 +78,12 @@ describe('leader duties with an injected clock', () => {
     const own = await leader.enqueue('mine');
     await waitFor(() => completed === 1, 5000, 'the job to complete');
     await processor.stop();
-    const foreign = await other.enqueue('theirs');
-    const otherProcessor = other.process(() => 'done by the other');
-    await waitFor(async () => (await other.getJob(foreign))?.state === 'completed', 5000, 'the other job to complete');
+    // Dead-lettered by the other process: not in the journal of completed jobs, so the leader reads it.
+    const foreign = await other.enqueue('theirs', { maxAttempts: 1 });
+    const otherProcessor = other.process(() => {
+      throw new Error('fails for good');
+    });
+    await waitFor(async () => (await other.getJob(foreign))?.state === 'dead', 5000, 'the other job to die');
     await otherProcessor.stop();
     await leader.recoverExpiredClaims({ epoch: 1 }); // first observation of both
     time.advance(1000);
@@ -61,7 +91,7 @@ describe('leader duties with an injected clock', () => {
     await leader.recoverExpiredClaims({ epoch: 1 }); // both stable: only the foreign one is read
     expect(counting.counts.get).toBe(1);
     expect((await other.getJob(own))?.state).toBe('completed');
-    expect((await other.getJob(foreign))?.state).toBe('completed');
+    expect((await other.getJob(foreign))?.state).toBe('dead');
   });
 
   it('expires a claim only after observing the same ETag for the visibility timeout on its monotonic clock', async () => {

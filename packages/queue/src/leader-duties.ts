@@ -2,6 +2,7 @@ import { EpochFence } from '@baton/plugin';
 import { bytesToText, type ListEntry } from '@baton/storage';
 import { StaleEpochError, InvalidQueueOptionsError } from './errors';
 import type { JobRecord } from './job-record';
+import { takeFinishedJobs } from './finished-journal';
 import { failJob, promoteJob } from './job-transitions';
 import type { QueueContext } from './queue-context';
 
@@ -48,6 +49,8 @@ interface Observation {
   firstSeenAt: number;
   /** The record, once read, for this ETag. */
   record?: JobRecord;
+  /** For a record the journal says a worker completed at this ETag: its `finishedAt` (no read needed). */
+  completedAt?: number;
   /** Whether its marker was already ensured for this ETag. */
   repaired?: boolean;
 }
@@ -68,6 +71,9 @@ export class LeaderDuties {
   readonly #context: QueueContext;
   readonly #observations = new Map<string, Observation>();
   readonly #idempotencyExpiry = new Map<string, { etag: string; expiresAt: number }>();
+  // Completed versions learnt from the journal (job id → ETag and finishedAt), until their
+  // record is next examined.
+  readonly #completed = new Map<string, { etag: string; finishedAt: number }>();
   readonly #fence = new EpochFence((epoch, highestEpoch) => new StaleEpochError(epoch, highestEpoch));
 
   constructor(context: QueueContext) {
@@ -144,7 +150,9 @@ export class LeaderDuties {
     await this.#sweep(options, { scanned: 0, recovered: [], dead: [], ensuredMarkers: 0 });
     const report: PurgeReport = { purged: [], idempotencyRecords: 0 };
     for (const [key, observation] of this.#observations) {
-      const record = observation.record;
+      const id = keys.jobIdFromKey(key);
+      const record =
+        observation.record ?? (observation.completedAt === undefined || id === undefined ? undefined : { id, state: 'completed' as const, finishedAt: observation.completedAt });
       if (record === undefined || record.finishedAt === null) continue;
       const retention = record.state === 'completed' ? queueOptions.completedRetentionMs : record.state === 'dead' ? queueOptions.deadRetentionMs : undefined;
       if (retention === undefined || record.finishedAt + retention > now) continue;
@@ -190,6 +198,7 @@ export class LeaderDuties {
     const { clock } = queueOptions.environment;
     const seen = new Set<string>();
     const waiting = await this.#waitingJobIds(options.signal);
+    for (const job of await takeFinishedJobs(jobs.store, keys, options.signal)) this.#completed.set(job.id, { etag: job.etag, finishedAt: job.finishedAt });
     let cursor: string | undefined;
     do {
       const page = await jobs.store.list({ prefix: keys.jobsPrefix, cursor, signal: options.signal });
@@ -204,6 +213,7 @@ export class LeaderDuties {
       cursor = page.nextCursor;
     } while (cursor !== undefined);
     for (const key of this.#observations.keys()) if (!seen.has(key)) this.#observations.delete(key);
+    for (const id of this.#completed.keys()) if (!seen.has(keys.job(id))) this.#completed.delete(id);
   }
 
   /**
@@ -249,6 +259,13 @@ export class LeaderDuties {
     const stableFor = seenAt - observation.firstSeenAt;
     if (stableFor < queueOptions.visibilityTimeoutMs) return;
     observation.record ??= jobs.ownWrite(id, observation.etag);
+    const completed = this.#completed.get(id);
+    if (completed !== undefined) {
+      this.#completed.delete(id);
+      if (completed.etag === observation.etag) observation.completedAt = completed.finishedAt;
+    }
+    // Completed by a worker, as its journal says: nothing to recover or repair, and purge needs only the time.
+    if (observation.record === undefined && observation.completedAt !== undefined) return;
     // Waiting (see #waitingJobIds) — checked by a read all the same once stable for a few
     // visibility timeouts, in case no worker is left to remove a crashed claimer's marker.
     if (observation.record === undefined && waiting.has(id) && stableFor < WAITING_RECHECK_TIMEOUTS * queueOptions.visibilityTimeoutMs) return;

@@ -114,7 +114,7 @@ export class Processor {
     this.#stopController.abort(new ProcessorStoppedError());
     this.#slotFreed?.();
     await this.#loop;
-    await this.#context.jobs.flushMarkerDeletions();
+    await this.#context.jobs.flushBatches();
     const everyone = Promise.all([...this.#inFlight.values()].map((entry) => entry.done));
     let timer: ReturnType<typeof timers.setTimeout> | undefined;
     const graceOver = new Promise<'timeout'>((resolve) => {

@@ -10,6 +10,7 @@ import { assertQueueName } from './queue-options';
  * | `delayed/<dueAt>-<id>` | empty marker: the job waits until `dueAt` (wall clock) | enqueuer, failing worker |
  * | `dead/<id>` | empty marker: the job is dead-lettered (for `redrive` and `stats`) | failing worker, leader |
  * | `idempotency/<sha256 of key>` | which job an idempotency key produced, and until when it dedupes | enqueuer |
+ * | `finished/<time>-<token>.json` | a batch of jobs a worker completed (id, ETag, finishedAt), read and deleted by the leader | worker |
  *
  * Markers are hints, the record is the truth: a marker whose job is not in the marker's state is
  * stale and is deleted by whoever sees it. Priority is stored inverted (`999 - priority`) so
@@ -53,6 +54,16 @@ export class QueueKeys {
   /** Prefix of the dead-letter index. */
   get deadPrefix(): string {
     return `${this.root}dead/`;
+  }
+
+  /** Prefix of the journal of completed jobs (see `finished-journal.ts`). */
+  get finishedPrefix(): string {
+    return `${this.root}finished/`;
+  }
+
+  /** A journal object of completed jobs, written at `time` (wall ms) under a random `token`. */
+  finishedBatch(time: number, token: string): string {
+    return `${this.finishedPrefix}${padTime(time)}-${token}.json`;
   }
 
   /** Prefix of the idempotency records. */

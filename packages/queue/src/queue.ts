@@ -108,12 +108,14 @@ export class Queue {
       options: resolved,
       keys,
       jobs: new JobStore(resolved.store, keys, {
-        timers: resolved.environment.timers,
-        batchSize: resolved.claimBatchSize,
-        delayMs: Math.min(MARKER_DELETE_DELAY_MS, resolved.pollIntervalMs),
-        onError: (error, markers) => {
-          const context = `deleting ${markers.length} ready markers of claimed jobs`;
-          resolved.logger.warn({ error, context }, `queue worker: ${context} failed; will retry`);
+        environment: resolved.environment,
+        markerBatchSize: resolved.claimBatchSize,
+        markerDelayMs: Math.min(MARKER_DELETE_DELAY_MS, resolved.pollIntervalMs),
+        // A few journal objects per visibility timeout: the leader reads them before it would
+        // otherwise read the completed records themselves.
+        journalDelayMs: Math.max(100, Math.floor(resolved.visibilityTimeoutMs / 6)),
+        onBatchError: (error, context) => {
+          resolved.logger.warn({ error, context }, `queue worker: ${context} failed; dropped (a hint: costs a read later)`);
           this.#context.emit('worker:error', { error, context });
         },
       }),

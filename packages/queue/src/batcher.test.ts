@@ -1,7 +1,7 @@
-import { MemoryStore, StorageUnavailableError, type ObjectStore } from '@baton/storage';
+import { deleteKeys, MemoryStore, StorageUnavailableError, type ObjectStore } from '@baton/storage';
 import { CountingStore } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
-import { MarkerDeletions } from './marker-deletions';
+import { Batcher } from './batcher';
 import { Queue } from './queue';
 import { waitFor } from './test-support/freezable-timers';
 
@@ -14,11 +14,11 @@ async function storeWith(keys: readonly string[]): Promise<CountingStore> {
 
 const realTimers = { setTimeout: (callback: () => void, delayMs: number) => setTimeout(callback, delayMs), clearTimeout: (handle: object | number) => clearTimeout(handle as ReturnType<typeof setTimeout>) };
 
-describe('MarkerDeletions', () => {
+describe('Batcher (deleting markers)', () => {
   it('sends a full batch as one request at once', async () => {
     const keys = ['m/1', 'm/2', 'm/3'];
     const store = await storeWith(keys);
-    const deletions = new MarkerDeletions({ store, timers: realTimers, batchSize: 3, delayMs: 60_000, onError: () => undefined });
+    const deletions = new Batcher<string>({ send: (markers) => deleteKeys(store, markers), timers: realTimers, batchSize: 3, delayMs: 60_000, onError: () => undefined });
     for (const key of keys) deletions.add(key);
     await deletions.flush();
     expect(store.counts.delete).toBe(1);
@@ -40,7 +40,7 @@ describe('MarkerDeletions', () => {
         scheduled.delete(handle as number);
       },
     };
-    const deletions = new MarkerDeletions({ store, timers, batchSize: 10, delayMs: 250, onError: () => undefined });
+    const deletions = new Batcher<string>({ send: (markers) => deleteKeys(store, markers), timers, batchSize: 10, delayMs: 250, onError: () => undefined });
     deletions.add('m/1');
     deletions.add('m/2');
     expect(lastDelayMs).toBe(250);
@@ -72,7 +72,7 @@ describe('MarkerDeletions', () => {
       },
     };
     const failures: string[][] = [];
-    const deletions = new MarkerDeletions({ store: flaky, timers: realTimers, batchSize: 1, delayMs: 10, onError: (_error, markers) => failures.push([...markers]) });
+    const deletions = new Batcher<string>({ send: (markers) => deleteKeys(flaky, markers), timers: realTimers, batchSize: 1, delayMs: 10, onError: (_error: unknown, markers: readonly string[]) => failures.push([...markers]) });
     deletions.add('m/1');
     await expect(deletions.flush()).resolves.toBeUndefined();
     expect(failures).toEqual([['m/1']]);
@@ -83,13 +83,13 @@ describe('MarkerDeletions', () => {
   });
 });
 
-describe('MarkerDeletions.withdraw', () => {
+describe('Batcher.withdraw', () => {
   it('keeps a marker that is written again before its batch goes', async () => {
     const store = await storeWith(['m/1', 'm/2']);
-    const deletions = new MarkerDeletions({ store, timers: realTimers, batchSize: 10, delayMs: 60_000, onError: () => undefined });
+    const deletions = new Batcher<string>({ send: (markers) => deleteKeys(store, markers), timers: realTimers, batchSize: 10, delayMs: 60_000, onError: () => undefined });
     deletions.add('m/1');
     deletions.add('m/2');
-    await deletions.withdraw('m/1');
+    await deletions.withdraw((marker) => marker === 'm/1');
     await deletions.flush();
     expect(await store.get('m/1')).toBeDefined();
     expect(await store.get('m/2')).toBeUndefined();

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from '@baton/queue';
 import { TTLCollection } from '@baton/ttl';
-import { createStore, type ObjectStore } from '@baton/storage';
+import { createStore, deleteKeys, listPages, type ObjectStore } from '@baton/storage';
 import type { Chapter, DemoContext } from './chapters/chapter';
 import { doctorChapter } from './chapters/doctor';
 import { electionChapter } from './chapters/election';
@@ -136,13 +136,10 @@ async function stopEverything({ options, narrator, cluster, store, queue, events
 /** Deletes every object of the store (for S3: everything under this run's prefix). */
 async function removeEverything(store: ObjectStore): Promise<number> {
   let removed = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await store.list({ prefix: '', ...(cursor === undefined ? {} : { cursor }) });
-    for (const entry of page.entries) await store.delete(entry.key);
+  for await (const page of listPages(store, { prefix: '' })) {
+    await deleteKeys(store, page.entries.map((entry) => entry.key));
     removed += page.entries.length;
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
+  }
   return removed;
 }
 

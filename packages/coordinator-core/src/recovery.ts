@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
+import { bytesToText, isStorageError, listPages, type ObjectStore, type StoredObject } from '@baton/storage';
 import { DEFAULT_COORDINATOR_CONFIG } from './config';
 import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type LeaseRecord } from './lease-record';
 import { namespaceKeys, type NamespaceKeys } from './storage-keys';
@@ -220,19 +220,15 @@ async function readRegistrations(
 ): Promise<{ highestEpoch: number; unparseable: string[] }> {
   let highestEpoch = 0;
   const unparseable: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.list({ prefix: keys.workersPrefix, signal, ...(cursor === undefined ? {} : { cursor }) });
+  for await (const page of listPages(store, { prefix: keys.workersPrefix, signal })) {
     for (const entry of page.entries) {
-      const name = entry.key.slice(keys.workersPrefix.length);
-      if (!name.endsWith('.json') || name.includes('/')) continue;
+      if (keys.workerIdFromKey(entry.key) === undefined) continue;
       const stored = await store.get(entry.key, { signal });
       if (stored === undefined) continue;
       const record = parseWorkerRecord(stored.body);
       if (record === undefined) unparseable.push(entry.key);
       else if (Number.isSafeInteger(record.epoch)) highestEpoch = Math.max(highestEpoch, record.epoch);
     }
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
+  }
   return { highestEpoch, unparseable };
 }

@@ -9,6 +9,15 @@ describe('namespaceKeys', () => {
     expect(keys.workersPrefix).toBe('plg_coordinator_global/default/workers/');
   });
 
+  it('reads the worker id back from a registration key, and nothing from other keys', () => {
+    const keys = namespaceKeys('default');
+    expect(keys.workerIdFromKey(keys.worker('gcs-default-1-abc'))).toBe('gcs-default-1-abc');
+    expect(keys.workerIdFromKey('plg_coordinator_global/default/workers/nested/x.json')).toBeUndefined();
+    expect(keys.workerIdFromKey('plg_coordinator_global/default/workers/x.txt')).toBeUndefined();
+    expect(keys.workerIdFromKey(namespaceKeys('other').worker('w'))).toBeUndefined();
+    expect(keys.workerIdFromKey(keys.state)).toBeUndefined();
+  });
+
   it('keeps namespaces apart', () => {
     expect(namespaceKeys('namespace-a').state).toBe('plg_coordinator_global/namespace-a/state.json');
     expect(namespaceKeys('namespace-b').state).toBe('plg_coordinator_global/namespace-b/state.json');

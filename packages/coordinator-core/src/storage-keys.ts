@@ -29,6 +29,8 @@ export interface NamespaceKeys {
   workersPrefix: string;
   /** `plg_coordinator_global/<namespace>/workers/<workerId>.json`. */
   worker(workerId: string): string;
+  /** The worker id of a registration key, or `undefined` for a key that is not one. */
+  workerIdFromKey(key: string): string | undefined;
 }
 
 /** The keys of `namespace`. */
@@ -54,5 +56,10 @@ function keysUnder(base: string): NamespaceKeys {
     state: `${base}state.json`,
     workersPrefix: `${base}workers/`,
     worker: (workerId) => `${base}workers/${workerId}.json`,
+    workerIdFromKey: (key) => {
+      if (!key.startsWith(`${base}workers/`)) return undefined;
+      const name = key.slice(`${base}workers/`.length);
+      return name.endsWith('.json') && !name.includes('/') ? name.slice(0, -'.json'.length) : undefined;
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { bytesToText, isStorageError, type ObjectStore } from '@baton/storage';
+import { bytesToText, isStorageError, listPages, type ObjectStore } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
 import type { Clock } from '@baton/plugin';
 import type { NamespaceKeys } from './storage-keys';
@@ -181,19 +181,16 @@ export class WorkerRegistry {
   async #listRegistrations(signal: AbortSignal | undefined): Promise<Registration[]> {
     const { store, keys } = this.#options;
     const registrations: Registration[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.list({ prefix: keys.workersPrefix, signal, ...(cursor === undefined ? {} : { cursor }) });
+    for await (const page of listPages(store, { prefix: keys.workersPrefix, signal })) {
       for (const entry of page.entries) {
-        const name = entry.key.slice(keys.workersPrefix.length);
-        if (!name.endsWith('.json') || name.includes('/')) continue;
+        const workerId = keys.workerIdFromKey(entry.key);
+        if (workerId === undefined) continue;
         // The ETag where the store lists it; otherwise size and modification time, which also
         // change on every refresh (they are compared only with themselves, never with a clock).
         const fingerprint = entry.etag ?? `${entry.size}:${entry.lastModified?.getTime() ?? 0}`;
-        registrations.push({ workerId: name.slice(0, -'.json'.length), fingerprint, etag: entry.etag });
+        registrations.push({ workerId, fingerprint, etag: entry.etag });
       }
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    }
     return registrations;
   }
 

@@ -9,7 +9,7 @@ import {
   type NamespaceKeys,
 } from '@baton/coordinator-core';
 import type { CoordinatorEnvironment } from '@baton/plugin';
-import { bytesToText, probeStorage, sleep, type ListEntry, type ObjectStore } from '@baton/storage';
+import { bytesToText, listPages, probeStorage, sleep, type ListEntry, type ObjectStore } from '@baton/storage';
 import {
   describeError,
   storeNow,
@@ -220,14 +220,14 @@ export async function readRegistrations(
     const now = storeClock.toStoreTime(environment.clock.wallNow());
     const registrations: RegistrationEvidence[] = [];
     for (const entry of entries.entries) {
-      const name = entry.key.slice(keys.workersPrefix.length);
-      if (!name.endsWith('.json') || name.includes('/')) continue;
+      const workerId = keys.workerIdFromKey(entry.key);
+      if (workerId === undefined) continue;
       const stored = await store.get(entry.key, { signal });
       if (stored === undefined) continue; // removed since the listing
       const record = parseWorkerRecord(stored.body);
       const lastModified = (stored.lastModified ?? entry.lastModified)?.getTime();
       registrations.push({
-        workerId: name.slice(0, -'.json'.length),
+        workerId,
         key: entry.key,
         ...(lastModified === undefined
           ? {}
@@ -280,13 +280,10 @@ async function readFolders(store: RecordingStore, maxKeys: number, signal?: Abor
 /** Lists up to `maxKeys` keys under `prefix`, page by page. */
 export async function listAll(store: ObjectStore, prefix: string, maxKeys: number, signal?: AbortSignal): Promise<{ entries: ListEntry[]; truncated: boolean }> {
   const entries: ListEntry[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.list({ prefix, signal, ...(cursor === undefined ? {} : { cursor }) });
+  for await (const page of listPages(store, { prefix, ...(signal === undefined ? {} : { signal }) })) {
     entries.push(...page.entries);
-    cursor = page.nextCursor;
     if (entries.length >= maxKeys) return { entries: entries.slice(0, maxKeys), truncated: true };
-  } while (cursor !== undefined);
+  }
   return { entries, truncated: false };
 }
 

@@ -1,4 +1,4 @@
-import { bytesToText, deleteKeys, type ObjectStore } from '@baton/storage';
+import { bytesToText, deleteKeys, listPages, type ObjectStore } from '@baton/storage';
 import type { QueueKeys } from './queue-keys';
 
 /** A job a worker completed: the version of the record it wrote, and when. */
@@ -26,12 +26,7 @@ export function encodeFinishedJobs(jobs: readonly FinishedJob[]): string {
 /** The journal's entries, read and then deleted by the leader. Unreadable objects count as empty. */
 export async function takeFinishedJobs(store: ObjectStore, keys: QueueKeys, signal: AbortSignal | undefined): Promise<FinishedJob[]> {
   const objectKeys: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.list({ prefix: keys.finishedPrefix, cursor, signal });
-    objectKeys.push(...page.entries.map((entry) => entry.key));
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
+  for await (const page of listPages(store, { prefix: keys.finishedPrefix, signal })) objectKeys.push(...page.entries.map((entry) => entry.key));
   const jobs: FinishedJob[] = [];
   for (const key of objectKeys) {
     const object = await store.get(key, { signal });

@@ -1,5 +1,5 @@
 import { EpochFence } from '@baton/plugin';
-import { bytesToText, type ListEntry } from '@baton/storage';
+import { bytesToText, listPages, type ListEntry } from '@baton/storage';
 import { StaleEpochError, InvalidQueueOptionsError } from './errors';
 import type { JobRecord } from './job-record';
 import { takeFinishedJobs } from './finished-journal';
@@ -105,9 +105,7 @@ export class LeaderDuties {
     const limit = options.limit ?? 1000;
     const now = queueOptions.environment.clock.wallNow();
     const report: PromotionReport = { promoted: [], staleMarkers: 0 };
-    let cursor: string | undefined;
-    do {
-      const page = await jobs.store.list({ prefix: keys.delayedPrefix, limit: Math.min(limit, 1000), cursor, signal: options.signal });
+    for await (const page of listPages(jobs.store, { prefix: keys.delayedPrefix, limit: Math.min(limit, 1000), signal: options.signal })) {
       for (const entry of page.entries) {
         const dueAt = keys.dueAtFromDelayedMarker(entry.key);
         if (dueAt !== undefined && dueAt > now) return report; // keys are in due order: nothing further is due
@@ -132,8 +130,7 @@ export class LeaderDuties {
           report.staleMarkers += 1;
         }
       }
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    }
     return report;
   }
 
@@ -163,9 +160,7 @@ export class LeaderDuties {
       this.#observations.delete(key);
       report.purged.push(record.id);
     }
-    let cursor: string | undefined;
-    do {
-      const page = await store.list({ prefix: keys.idempotencyPrefix, cursor, signal: options.signal });
+    for await (const page of listPages(store, { prefix: keys.idempotencyPrefix, signal: options.signal })) {
       for (const entry of page.entries) {
         const expiresAt = await this.#idempotencyExpiresAt(entry, options.signal);
         if (expiresAt === undefined || expiresAt > now) continue;
@@ -173,8 +168,7 @@ export class LeaderDuties {
         this.#idempotencyExpiry.delete(entry.key);
         report.idempotencyRecords += 1;
       }
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    }
     return report;
   }
 
@@ -199,9 +193,7 @@ export class LeaderDuties {
     const seen = new Set<string>();
     const waiting = await this.#waitingJobIds(options.signal);
     for (const job of await takeFinishedJobs(jobs.store, keys, options.signal)) this.#completed.set(job.id, { etag: job.etag, finishedAt: job.finishedAt });
-    let cursor: string | undefined;
-    do {
-      const page = await jobs.store.list({ prefix: keys.jobsPrefix, cursor, signal: options.signal });
+    for await (const page of listPages(jobs.store, { prefix: keys.jobsPrefix, signal: options.signal })) {
       const listedAt = clock.monotonicNow();
       for (const entry of page.entries) {
         const id = keys.jobIdFromKey(entry.key);
@@ -210,8 +202,7 @@ export class LeaderDuties {
         report.scanned += 1;
         await this.#examine(entry, id, listedAt, waiting, options, report);
       }
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    }
     for (const key of this.#observations.keys()) if (!seen.has(key)) this.#observations.delete(key);
     for (const id of this.#completed.keys()) if (!seen.has(keys.job(id))) this.#completed.delete(id);
   }
@@ -226,12 +217,7 @@ export class LeaderDuties {
     const { keys, jobs } = this.#context;
     const ids = new Set<string>();
     for (const prefix of [keys.readyPrefix, keys.delayedPrefix]) {
-      let cursor: string | undefined;
-      do {
-        const page = await jobs.store.list({ prefix, cursor, signal });
-        for (const entry of page.entries) ids.add(keys.jobIdFromMarker(entry.key));
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
+      for await (const page of listPages(jobs.store, { prefix, signal })) for (const entry of page.entries) ids.add(keys.jobIdFromMarker(entry.key));
     }
     return ids;
   }

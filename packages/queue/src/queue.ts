@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { bytesToText, isStorageError, type ObjectStore } from '@baton/storage';
+import { bytesToText, isStorageError, listPages, type ObjectStore } from '@baton/storage';
 import { randomToken } from '@baton/plugin';
 import { InvalidJobOptionsError, JobNotFoundError } from './errors';
 import { resolveEnqueueOptions, type EnqueueOptions } from './job-options';
@@ -324,12 +324,7 @@ export class Queue {
 
   async #listAll(prefix: string, signal: AbortSignal | undefined): Promise<string[]> {
     const keys: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.#context.jobs.store.list({ prefix, cursor, signal });
-      keys.push(...page.entries.map((entry) => entry.key));
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    for await (const page of listPages(this.#context.jobs.store, { prefix, signal })) keys.push(...page.entries.map((entry) => entry.key));
     return keys;
   }
 

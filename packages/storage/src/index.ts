@@ -32,7 +32,7 @@ export { bytesToText, toBytes } from './body';
 export { sleep, throwIfAborted } from './abort';
 export type { SleepTimers } from './abort';
 export { assertOnePrecondition } from './preconditions';
-export { DEFAULT_LIST_LIMIT, effectiveListLimit, pageOfSortedKeys } from './list-pages';
+export { DEFAULT_LIST_LIMIT, effectiveListLimit, listPages, pageOfSortedKeys } from './list-pages';
 export { assertDeleteManyKeys, deleteEachKey, deleteKeys, MAX_KEYS_PER_DELETE_MANY } from './delete-keys';
 export { CountingStore } from './counting-store';
 export type { RequestCounts } from './counting-store';

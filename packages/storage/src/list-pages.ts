@@ -1,5 +1,22 @@
 import { compareKeys } from './keys';
-import type { ListOptions } from './object-store';
+import type { ListOptions, ListPage, ObjectStore } from './object-store';
+
+/**
+ * Every page of a listing, one `list` request each, requested only as the caller iterates:
+ * stopping early (`break`, `return`) requests no further page.
+ *
+ * ```ts
+ * for await (const page of listPages(store, { prefix: 'jobs/', signal })) for (const entry of page.entries) …
+ * ```
+ */
+export async function* listPages(store: ObjectStore, options: ListOptions): AsyncGenerator<ListPage, void, undefined> {
+  let cursor = options.cursor;
+  do {
+    const page = await store.list({ ...options, ...(cursor === undefined ? {} : { cursor }) });
+    yield page;
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+}
 
 /** The default page size of `list`, as on S3. */
 export const DEFAULT_LIST_LIMIT = 1000;

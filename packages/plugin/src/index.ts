@@ -5,6 +5,6 @@ export { consoleLogger, silentLogger } from './logger';
 export type { Logger, LogMethod } from './logger';
 export { LeaderWorkRunner } from './leader-work-runner';
 export type { LeaderWorkContext, LeaderWorkRunnerOptions } from './leader-work-runner';
-export { findJsonProblem } from './json-value';
+export { describeValue, findJsonProblem } from './json-value';
 export type { JsonProblem, JsonValue } from './json-value';
 export { EpochFence } from './epoch-fence';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findJsonProblem } from './json-value';
+import { describeValue, findJsonProblem } from './json-value';
 
 describe('findJsonProblem', () => {
   it('finds nothing in plain JSON, null-prototype objects and shared references', () => {
@@ -28,5 +28,20 @@ describe('findJsonProblem', () => {
     const cycle: unknown[] = [];
     cycle.push(cycle);
     expect(findJsonProblem({ list: cycle })).toEqual({ path: '$.list[0]', problem: 'the value contains a cycle' });
+  });
+});
+
+describe('describeValue', () => {
+  it('shows JSON where there is one, cut to the length asked for, and names the rest', () => {
+    expect(describeValue({ a: 1 })).toBe('{"a":1}');
+    expect(describeValue('x'.repeat(100), 80)).toBe(`"${'x'.repeat(76)}...`);
+    expect(describeValue('x'.repeat(100))).toHaveLength(102);
+    expect(describeValue(1n)).toBe('1n');
+    expect(describeValue(() => 1)).toBe('a function');
+    expect(describeValue(undefined)).toBe('undefined');
+    expect(describeValue(Symbol('s'))).toBe('Symbol(s)');
+    const cycle: unknown[] = [];
+    cycle.push(cycle);
+    expect(describeValue(cycle)).toBe(String(cycle));
   });
 });

@@ -69,3 +69,20 @@ function objectProblem(object: object, path: string, ancestors: Set<object>): Js
   }
   return undefined;
 }
+
+/**
+ * A user-supplied value as an error message shows it: its JSON where it has one (cut to
+ * `maxLength` characters), else a plain description (`1n`, `a function`, `undefined`, …).
+ */
+export function describeValue(value: unknown, maxLength = Number.POSITIVE_INFINITY): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  try {
+    // JSON.stringify returns undefined (despite its declared type) for undefined and symbols.
+    const text: unknown = Reflect.apply(JSON.stringify, JSON, [value]);
+    if (typeof text !== 'string') return String(value);
+    return text.length > maxLength ? `${text.slice(0, maxLength - 3)}...` : text;
+  } catch {
+    return String(value);
+  }
+}

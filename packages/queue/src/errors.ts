@@ -1,3 +1,5 @@
+import { describeValue } from '@baton/plugin';
+
 /** A machine-readable queue error code, stable across releases. */
 export type QueueErrorCode =
   | 'INVALID_JOB_DATA'
@@ -144,17 +146,5 @@ export class CorruptRecordError extends QueueError {
   constructor(key: string, reason: string) {
     super('CORRUPT_RECORD', `The record at ${JSON.stringify(key)} is not a job this version can read: ${reason}. Inspect it; delete it if it is garbage.`);
     this.key = key;
-  }
-}
-
-function describeValue(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'function') return 'a function';
-  try {
-    // JSON.stringify returns undefined (despite its declared type) for undefined and symbols.
-    const text: unknown = Reflect.apply(JSON.stringify, JSON, [value]);
-    return typeof text === 'string' ? text : String(value);
-  } catch {
-    return String(value);
   }
 }

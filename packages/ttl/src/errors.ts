@@ -1,3 +1,5 @@
+import { describeValue } from '@baton/plugin';
+
 /** A machine-readable TTL error code, stable across releases. */
 export type TTLErrorCode =
   | 'INVALID_RECORD_KEY'
@@ -27,7 +29,7 @@ export class InvalidRecordKeyError extends TTLError {
   readonly reason: string;
 
   constructor(key: unknown, reason: string) {
-    super('INVALID_RECORD_KEY', `Invalid record key ${describeValue(key)}: ${reason}. Nothing was written; use a non-empty string of well-formed text.`);
+    super('INVALID_RECORD_KEY', `Invalid record key ${describeValue(key, 80)}: ${reason}. Nothing was written; use a non-empty string of well-formed text.`);
     this.key = key;
     this.reason = reason;
   }
@@ -70,7 +72,7 @@ export class InvalidTTLOptionsError extends TTLError {
   readonly option: string;
 
   constructor(option: string, value: unknown, rule: string) {
-    super('INVALID_TTL_OPTIONS', `Invalid TTL option ${option} (${describeValue(value)}): ${rule}. Nothing was written.`);
+    super('INVALID_TTL_OPTIONS', `Invalid TTL option ${option} (${describeValue(value, 80)}): ${rule}. Nothing was written.`);
     this.option = option;
   }
 }
@@ -97,17 +99,5 @@ export class CorruptRecordError extends TTLError {
   constructor(key: string, reason: string) {
     super('CORRUPT_RECORD', `The object at ${JSON.stringify(key)} is not a TTL record this version can read: ${reason}. Inspect it; delete it if it is garbage.`);
     this.key = key;
-  }
-}
-
-function describeValue(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'function') return 'a function';
-  try {
-    // JSON.stringify returns undefined (despite its declared type) for undefined and symbols.
-    const text: unknown = Reflect.apply(JSON.stringify, JSON, [value]);
-    return typeof text === 'string' ? (text.length > 80 ? `${text.slice(0, 77)}...` : text) : String(value);
-  } catch {
-    return String(value);
   }
 }

@@ -22,11 +22,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createStore } from '@baton/storage';
+import { CountingStore, createStore } from '@baton/storage';
 import { openBenchS3Target, runBenchmark, textTable } from '@tooling/test-support';
 import { QueueCluster, type RequestCounts } from '../src/fixtures/queue-cluster';
 import { Queue } from '../src/queue';
-import { CountingStore } from '@baton/storage';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

@@ -1,5 +1,4 @@
-import { deleteKeys, MemoryStore, StorageUnavailableError, type ObjectStore } from '@baton/storage';
-import { CountingStore } from '@baton/storage';
+import { CountingStore, deleteKeys, MemoryStore, StorageUnavailableError, type ObjectStore } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { Batcher } from './batcher';
 import { Queue } from './queue';

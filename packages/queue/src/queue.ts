@@ -4,7 +4,7 @@ import { bytesToText, isStorageError, listPages, type ObjectStore } from '@baton
 import { randomToken } from '@baton/plugin';
 import { InvalidJobOptionsError, JobNotFoundError } from './errors';
 import { resolveEnqueueOptions, type EnqueueOptions } from './job-options';
-import { JOB_RECORD_FORMAT, type AttemptRecord, type JobRecord, type JobState, type RecordedError } from './job-record';
+import { JOB_RECORD_FORMAT, type JobRecord, type JobState } from './job-record';
 import { JobStore } from './job-store';
 import { redriveJob } from './job-transitions';
 import { encodeJsonValue, type JsonValue } from './json-value';
@@ -15,38 +15,14 @@ import type { QueueEventName, QueueEvents } from './queue-events';
 import { QueueKeys } from './queue-keys';
 import { resolveQueueOptions, type QueueOptions, type ResolvedQueueOptions } from './queue-options';
 
-/** A job as returned by {@link Queue.getJob}. */
-export interface JobInfo {
-  /** The id. */
-  id: string;
-  /** Current state. */
-  state: JobState;
-  /** The payload. */
-  data: JsonValue;
-  /** 0..999, higher first. */
-  priority: number;
-  /** Attempts claimed so far. */
-  attempt: number;
-  /** Attempts allowed. */
-  maxAttempts: number;
-  /** Per-attempt time limit, or null. */
-  timeoutMs: number | null;
-  /** The idempotency key, or null. */
-  idempotencyKey: string | null;
-  /** Wall-clock enqueue time (enqueuer's clock). */
-  enqueuedAt: number;
-  /** Wall-clock time from which it may run. */
-  availableAt: number;
+/** A job as returned by {@link Queue.getJob}: its record's public fields, and who holds it. */
+export interface JobInfo
+  extends Pick<
+    JobRecord,
+    'id' | 'state' | 'data' | 'priority' | 'attempt' | 'maxAttempts' | 'timeoutMs' | 'idempotencyKey' | 'enqueuedAt' | 'availableAt' | 'history' | 'result' | 'finishedAt' | 'lastError'
+  > {
   /** The worker holding it, while active. */
   claimedBy: string | null;
-  /** Finished attempts: failures, expiries, releases. */
-  history: AttemptRecord[];
-  /** The result, once completed (null otherwise). */
-  result: JsonValue;
-  /** When it completed or died (wall clock), or null. */
-  finishedAt: number | null;
-  /** The last error, when dead. */
-  lastError: RecordedError | null;
 }
 
 /** Job counts by state, from {@link Queue.stats}. */

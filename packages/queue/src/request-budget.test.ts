@@ -1,7 +1,6 @@
-import { MemoryStore } from '@baton/storage';
+import { CountingStore, MemoryStore } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { Queue } from './queue';
-import { CountingStore } from '@baton/storage';
 import { waitFor } from './test-support/freezable-timers';
 
 describe('storage requests per completed job', () => {

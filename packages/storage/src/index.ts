@@ -32,6 +32,8 @@ export { bytesToText, toBytes } from './body';
 export { sleep, throwIfAborted } from './abort';
 export type { SleepTimers } from './abort';
 export { assertOnePrecondition } from './preconditions';
+export { isAbortError, writeConditionally } from './conditional-write';
+export type { ConditionalWriteOptions, ConditionalWriteOutcome, WriteCondition } from './conditional-write';
 export { DEFAULT_LIST_LIMIT, effectiveListLimit, listPages, pageOfSortedKeys } from './list-pages';
 export { assertDeleteManyKeys, deleteEachKey, deleteKeys, MAX_KEYS_PER_DELETE_MANY } from './delete-keys';
 export { CountingStore } from './counting-store';

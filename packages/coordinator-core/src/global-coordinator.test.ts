@@ -232,7 +232,7 @@ describe('GlobalCoordinator', () => {
     expect(coordinator.subscribedPlugins.size).toBe(0);
     // A leak of even 200 bytes per cycle would show as 2 MB.
     expect(heapGrowth).toBeLessThan(2 * 1024 * 1024);
-    expect(store.size).toBe(2); // the lease record and this worker's registration, nothing piling up
+    expect(store.size).toBe(3); // the lease record, the epoch ledger and this worker's registration, nothing piling up
   }, 120_000);
 
   it('keeps electing when a listener throws', async () => {

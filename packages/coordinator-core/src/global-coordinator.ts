@@ -143,6 +143,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     this.#election = new LeaseElection({
       store: this.#store,
       key: this.#keys.state,
+      ledgerKey: this.#keys.epochLedger,
       namespace,
       workerId: this.workerId,
       config: options.config,

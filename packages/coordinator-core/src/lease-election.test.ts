@@ -6,6 +6,7 @@ import { LeaseElection } from './lease-election';
 import { parseLeaseRecord } from './lease-record';
 
 const KEY = 'plg_coordinator_global/default/state.json';
+const LEDGER_KEY = 'plg_coordinator_global/default/epoch.json';
 
 /** A clock moved by hand; each worker gets its own, with its own wall-clock skew. */
 class ManualClock implements Clock {
@@ -27,7 +28,7 @@ class ManualClock implements Clock {
 function worker(store: ObjectStore, workerId: string, options: GlobalCoordinatorOptions = {}, skewMs = 0) {
   const clock = new ManualClock(0, skewMs);
   const config = resolveCoordinatorConfig({ heartbeatInterval: 1000, leaseTimeout: 3000, workerTimeout: 4000, ...options });
-  const election = new LeaseElection({ store, key: KEY, namespace: 'default', workerId, config, clock, timers: systemEnvironment.timers });
+  const election = new LeaseElection({ store, key: KEY, ledgerKey: LEDGER_KEY, namespace: 'default', workerId, config, clock, timers: systemEnvironment.timers });
   return { election, clock };
 }
 
@@ -160,14 +161,21 @@ describe('LeaseElection', () => {
     const b = worker(store, 'b');
     expect((await b.election.runCycle()).kind).toBe('invalid-record');
     b.clock.advance(3000);
+    // The epoch ledger shows a term (a's, epoch 1) that b never saw in state.json: b cannot tell
+    // whether it is acting on a record rewritten with the same bytes, so it waits a full lease more.
+    expect((await b.election.runCycle()).kind).toBe('invalid-record');
+    b.clock.advance(3000);
     const report = await b.election.runCycle();
     expect(report.kind).toBe('acquired');
     await store.put(KEY, JSON.stringify({ format: 'baton.lease/v1', epoch: 'seven' }));
     a.clock.advance(10_000);
     expect((await a.election.runCycle()).kind).toBe('invalid-record');
     a.clock.advance(3000);
-    // The new epoch is above everything a has seen.
-    expect(await a.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 });
+    // a never saw b's term (epoch 2) in state.json, but the epoch ledger did: a watches afresh for
+    // a full lease, then takes epoch 3 — before the ledger, a took 2 here, reusing b's epoch.
+    expect((await a.election.runCycle()).kind).toBe('invalid-record');
+    a.clock.advance(3000);
+    expect(await a.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 3 });
   });
 
   it('waits a lease timeout when a record it saw disappears (deleted by hand)', async () => {
@@ -200,6 +208,7 @@ describe('LeaseElection', () => {
     const election = new LeaseElection({
       store,
       key: KEY,
+      ledgerKey: LEDGER_KEY,
       namespace: 'default',
       workerId: 'e',
       config,
@@ -207,6 +216,10 @@ describe('LeaseElection', () => {
       timers: systemEnvironment.timers,
       epochFloor: () => Promise.resolve(41),
     });
+    // Registrations show the namespace has had terms: the missing record was deleted, and its
+    // holder may still act, so it is waited out before a new term (never reusing an epoch).
+    expect(await election.runCycle()).toMatchObject({ kind: 'following', leader: null });
+    clock.advance(3000);
     expect(await election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 42 });
   });
 

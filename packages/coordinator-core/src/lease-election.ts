@@ -1,6 +1,7 @@
 import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
 import type { Clock, Timers } from '@baton/plugin';
+import { ledgerEpoch, ledgerLongestLease, MAX_EPOCH, readEpochLedger, reserveEpoch, type EpochLedgerState } from './epoch-ledger';
 import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type LeaseRecord, type ParsedLeaseRecord } from './lease-record';
 
 /**
@@ -21,6 +22,13 @@ import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type LeaseRec
  *    between hosts: only the *rates* of the two monotonic clocks matter, and the margin
  *    (`leaseTimeout - renewDeadline`) absorbs any realistic drift.
  * 4. Every new term has epoch = highest epoch ever seen + 1, and every write changes the bytes.
+ *    The epoch is first *reserved* in the namespace's epoch ledger (`epoch.json`) by
+ *    compare-and-swap, so no two terms ever get one epoch, whatever happens to `state.json`.
+ * 5. A follower that cannot prove it saw every change waits a full lease: a record it never saw
+ *    (missing, in a namespace with history) or cannot read is waited out for the longest lease
+ *    ever seen in the namespace; and a ledger epoch above every epoch it saw in `state.json`
+ *    means a term it never saw was reserved — it may be acting on a record rewritten with
+ *    identical bytes (same ETag) — so the wait starts again from that moment.
  */
 export class LeaseElection {
   readonly #store: ObjectStore;
@@ -31,12 +39,17 @@ export class LeaseElection {
   readonly #clock: Clock;
   readonly #timers: Timers;
   readonly #epochFloor: (() => Promise<number>) | undefined;
+  readonly #ledgerKey: string;
 
   /** The version of the record last seen, and when (monotonic) it was first seen. */
   #observation: Observation | undefined;
   /** The term this worker holds, if any. */
   #term: Term | undefined;
   #highestEpochSeen = 0;
+  /** The epoch of the last term this worker held (0: none). */
+  #lastTermEpoch = 0;
+  /** The longest lease of any holder seen (records, ledger): the wait for a record that cannot be read. */
+  #longestLeaseSeen = 0;
 
   constructor(options: LeaseElectionOptions) {
     this.#store = options.store;
@@ -47,6 +60,7 @@ export class LeaseElection {
     this.#clock = options.clock;
     this.#timers = options.timers;
     this.#epochFloor = options.epochFloor;
+    this.#ledgerKey = options.ledgerKey;
   }
 
   /** Whether this worker holds the lease now: it has a term and its renew deadline has not passed. */
@@ -164,50 +178,112 @@ export class LeaseElection {
     const readAt = this.#clock.monotonicNow();
 
     if (current === undefined) {
-      // A worker that has never seen a record may create the first one at once. One that has seen
-      // a record and now finds none (deleted by hand) waits, like for any version: its leader may
-      // still be acting until its next renewal fails.
-      const sawRecordBefore = this.#observation !== undefined;
+      const firstLook = this.#observation === undefined;
       this.#observe(MISSING, { valid: false, reason: 'the lease record does not exist' }, readAt);
-      const absentFor = readAt - (this.#observation as Observation).firstSeenAt;
-      if (sawRecordBefore && absentFor < this.#config.leaseTimeout) return { kind: 'following', leader: null, epoch: this.#highestEpochSeen };
-      return this.#claim(undefined, { ifNoneMatch: '*' }, signal);
+      if (firstLook) {
+        // Only the very first start of a namespace may create the record at once. Anywhere else
+        // a missing record was deleted (by hand, as the guide's recovery does) and its holder may
+        // act until its next renewal fails: it is waited out like any version.
+        let ledger: EpochLedgerState;
+        let mayCreateAtOnce: boolean;
+        try {
+          ledger = await readEpochLedger(this.#store, this.#ledgerKey, signal);
+          mayCreateAtOnce =
+            (ledger.kind === 'missing' && (await this.#readEpochFloor()) === 0) ||
+            // The last term reserved was this worker's own, which it has stopped: nobody else can be
+            // acting (any later term would have reserved a higher epoch), so it may lead again at once.
+            (ledger.kind === 'valid' && ledger.record.reservedBy === this.#workerId && ledger.record.highestEpoch === this.#lastTermEpoch);
+        } catch (error) {
+          return { kind: 'read-failed', error };
+        }
+        if (mayCreateAtOnce) return this.#claim(undefined, { ifNoneMatch: '*' }, signal, { shortcut: true, ledger });
+      }
+      return this.#claimIfWaitedOut(undefined, { ifNoneMatch: '*' }, readAt, signal);
     }
 
     const parsed = parseLeaseRecord(current.body);
     this.#observe(current.etag, parsed, readAt);
     const observation = this.#observation as Observation;
-
-    const claimable =
-      (parsed.valid && parsed.record.leader === null) || // released by its holder, who stopped first
-      (parsed.valid && parsed.record.leader === this.#workerId) || // our own lapsed term: we stopped at its deadline
-      readAt - observation.firstSeenAt >= this.#waitBeforeTakeover(parsed);
-    if (!claimable) {
-      return parsed.valid
-        ? { kind: 'following', leader: parsed.record.leader, epoch: parsed.record.epoch }
-        : { kind: 'invalid-record', reason: parsed.reason };
-    }
-    return this.#claim(parsed.valid ? parsed.record : undefined, { ifMatch: current.etag }, signal);
+    const previous = parsed.valid ? parsed.record : undefined;
+    const shortcut =
+      !observation.continuityUnproven &&
+      (previous?.leader === null || // released by its holder, who stopped first
+        previous?.leader === this.#workerId); // our own lapsed term: we stopped at its deadline
+    if (shortcut) return this.#claim(previous, { ifMatch: current.etag }, signal, { shortcut: true });
+    return this.#claimIfWaitedOut(previous, { ifMatch: current.etag }, readAt, signal);
   }
 
-  async #claim(previous: LeaseRecord | undefined, condition: WriteCondition, signal: AbortSignal | undefined): Promise<CycleReport> {
-    if (previous === undefined && this.#epochFloor !== undefined) {
-      // The record is missing or unreadable, and with it the epoch history: recover the highest
-      // epoch from elsewhere, so that a new term never reuses one.
-      try {
-        this.#highestEpochSeen = Math.max(this.#highestEpochSeen, await this.#epochFloor());
-      } catch (error) {
-        return { kind: 'read-failed', error };
-      }
+  /** Claims the record observed at `readAt` if it has stayed unchanged for the wait it needs. */
+  async #claimIfWaitedOut(previous: LeaseRecord | undefined, condition: WriteCondition, readAt: number, signal: AbortSignal | undefined): Promise<CycleReport> {
+    const observation = this.#observation as Observation;
+    if (readAt - observation.firstSeenAt < this.#waitBeforeTakeover(observation.parsed)) return this.#notClaiming();
+    return this.#claim(previous, condition, signal, { shortcut: false });
+  }
+
+  #notClaiming(): CycleReport {
+    const parsed = (this.#observation as Observation).parsed;
+    if (parsed.valid) return { kind: 'following', leader: parsed.record.leader, epoch: parsed.record.epoch };
+    if (this.#observation?.etag === MISSING) return { kind: 'following', leader: null, epoch: this.#highestEpochSeen };
+    return { kind: 'invalid-record', reason: parsed.reason };
+  }
+
+  async #claim(
+    previous: LeaseRecord | undefined,
+    condition: WriteCondition,
+    signal: AbortSignal | undefined,
+    how: { shortcut: boolean; ledger?: EpochLedgerState },
+  ): Promise<CycleReport> {
+    let ledger: EpochLedgerState;
+    let floor = 0;
+    try {
+      ledger = how.ledger ?? (await readEpochLedger(this.#store, this.#ledgerKey, signal));
+      // Without a readable ledger (a namespace older than the ledger, or one deleted with the
+      // record), registrations are the only other place epochs were written down.
+      if (previous === undefined && ledger.kind !== 'valid') floor = await this.#readEpochFloor();
+    } catch (error) {
+      return { kind: 'read-failed', error };
+    }
+    const known = Math.max(this.#highestEpochSeen, previous?.epoch ?? 0);
+    this.#longestLeaseSeen = Math.max(this.#longestLeaseSeen, ledgerLongestLease(ledger));
+    const observation = this.#observation;
+    if (ledgerEpoch(ledger) > known && observation !== undefined) {
+      // A term this worker never saw in state.json was reserved: continuity is unproven.
+      this.#highestEpochSeen = ledgerEpoch(ledger);
+      this.#observation = { ...observation, firstSeenAt: this.#clock.monotonicNow(), continuityUnproven: true };
+      return this.#notClaiming();
+    }
+    if (!how.shortcut && observation !== undefined && this.#clock.monotonicNow() - observation.firstSeenAt < this.#waitBeforeTakeover(observation.parsed)) {
+      // The ledger showed a longer lease than this worker knew of.
+      return this.#notClaiming();
+    }
+    const epoch = Math.max(known, ledgerEpoch(ledger), floor) + 1;
+    if (epoch > MAX_EPOCH) {
+      return { kind: 'claim-lost', error: new RangeError(`The namespace's epochs are exhausted (next would be ${epoch}, above ${MAX_EPOCH}): a record was written by hand or by a bug; run \`baton doctor\``) };
     }
     const startedAt = this.#clock.monotonicNow();
     const now = this.#clock.wallNow();
     const startedWallAt = now;
+    const reread = this.#budget(this.#config.heartbeatInterval);
+    try {
+      const reserved = await reserveEpoch(
+        this.#store,
+        this.#ledgerKey,
+        ledger,
+        { namespace: this.#namespace, epoch, leaseTimeout: this.#config.leaseTimeout, reservedBy: this.#workerId, reservedAt: now },
+        { signal, rereadSignal: reread.signal },
+      );
+      if (!reserved) return { kind: 'claim-lost', error: new Error('another worker reserved the next epoch first') };
+    } catch (error) {
+      return { kind: 'claim-lost', error };
+    } finally {
+      reread.dispose();
+    }
+    this.#highestEpochSeen = epoch;
     const claimed: LeaseRecord = {
       format: LEASE_RECORD_FORMAT,
       namespace: this.#namespace,
       leader: this.#workerId,
-      epoch: Math.max(this.#highestEpochSeen, previous?.epoch ?? 0) + 1,
+      epoch,
       renewals: (previous?.renewals ?? 0) + 1,
       leaseTimeout: this.#config.leaseTimeout,
       previousLeader: previous?.leader ?? previous?.previousLeader ?? null,
@@ -217,13 +293,18 @@ export class LeaseElection {
     const outcome = await this.#conditionalWrite(claimed, condition, signal);
     if (outcome.kind !== 'written') {
       // Lost the race, or cannot tell and the re-read does not show our bytes. The next read sees
-      // the winner's version, and the wait for expiry starts again from there.
+      // the winner's version, and the wait for expiry starts again from there. The reserved epoch
+      // stays unused: epochs increase, with gaps.
       return { kind: 'claim-lost', error: outcome.error };
     }
-    this.#highestEpochSeen = claimed.epoch;
     this.#term = { epoch: claimed.epoch, etag: outcome.etag, record: claimed, ...this.#deadlineFrom(startedAt, startedWallAt) };
+    this.#lastTermEpoch = claimed.epoch;
     this.#observe(outcome.etag, { valid: true, record: claimed }, this.#clock.monotonicNow());
     return { kind: 'acquired', epoch: claimed.epoch, previousLeader: claimed.previousLeader };
+  }
+
+  async #readEpochFloor(): Promise<number> {
+    return this.#epochFloor === undefined ? 0 : Math.min(await this.#epochFloor(), MAX_EPOCH);
   }
 
   /**
@@ -251,15 +332,21 @@ export class LeaseElection {
   }
 
   async #readWithin(budgetMs: number): Promise<StoredObject | undefined> {
+    const budget = this.#budget(budgetMs);
+    try {
+      return await this.#store.get(this.#key, { signal: budget.signal });
+    } finally {
+      budget.dispose();
+    }
+  }
+
+  /** A signal that aborts after `budgetMs` on the injected timers. */
+  #budget(budgetMs: number): { signal: AbortSignal; dispose: () => void } {
     const controller = new AbortController();
     const timer = this.#timers.setTimeout(() => {
-      controller.abort(new Error(`Re-reading the lease record took longer than ${budgetMs} ms`));
+      controller.abort(new Error(`Settling a write to the lease records took longer than ${budgetMs} ms`));
     }, budgetMs);
-    try {
-      return await this.#store.get(this.#key, { signal: controller.signal });
-    } finally {
-      this.#timers.clearTimeout(timer);
-    }
+    return { signal: controller.signal, dispose: () => this.#timers.clearTimeout(timer) };
   }
 
   /**
@@ -278,18 +365,23 @@ export class LeaseElection {
 
   /** Records a version; the wait for expiry restarts only when the ETag changes. */
   #observe(etag: string, parsed: ParsedLeaseRecord, seenAt: number): void {
-    if (parsed.valid) this.#highestEpochSeen = Math.max(this.#highestEpochSeen, parsed.record.epoch);
+    if (parsed.valid) {
+      this.#highestEpochSeen = Math.max(this.#highestEpochSeen, parsed.record.epoch);
+      this.#longestLeaseSeen = Math.max(this.#longestLeaseSeen, parsed.record.leaseTimeout);
+    }
     if (this.#observation?.etag === etag) return;
-    this.#observation = { etag, parsed, firstSeenAt: seenAt };
+    this.#observation = { etag, parsed, firstSeenAt: seenAt, continuityUnproven: false };
   }
 
   /**
    * How long a version must stay unchanged before a follower may take over: the longer of its
    * own `leaseTimeout` and the holder's (a holder configured with a longer lease keeps it).
-   * An unreadable record gets the same wait: it may be a live leader's, written by a newer version.
+   * A missing or unreadable record names no holder: it may hide any holder's live lease, so it is
+   * waited out for the longest lease seen in the namespace (records and the epoch ledger).
    */
   #waitBeforeTakeover(parsed: ParsedLeaseRecord): number {
-    return parsed.valid ? Math.max(this.#config.leaseTimeout, parsed.record.leaseTimeout) : this.#config.leaseTimeout;
+    const own = this.#config.leaseTimeout;
+    return parsed.valid ? Math.max(own, parsed.record.leaseTimeout) : Math.max(own, this.#longestLeaseSeen);
   }
 }
 
@@ -299,6 +391,8 @@ export interface LeaseElectionOptions {
   store: ObjectStore;
   /** The key of the lease record (`…/state.json`). */
   key: string;
+  /** The key of the namespace's epoch ledger (`…/epoch.json`). */
+  ledgerKey: string;
   /** The namespace, written into the record. */
   namespace: string;
   /** This worker's id. */
@@ -331,6 +425,8 @@ interface Observation {
   etag: string;
   parsed: ParsedLeaseRecord;
   firstSeenAt: number;
+  /** A term this worker never saw was reserved while it watched: no shortcut, a full wait. */
+  continuityUnproven: boolean;
 }
 
 interface Term {

@@ -1,4 +1,5 @@
 import { bytesToText } from '@baton/storage';
+import { isEpochInDomain, MAX_EPOCH } from './epoch-ledger';
 
 /** The format tag of a lease record; a record without it is not ours. */
 export const LEASE_RECORD_FORMAT = 'baton.lease/v1';
@@ -53,7 +54,7 @@ export function parseLeaseRecord(body: Uint8Array): ParsedLeaseRecord {
   const problems: string[] = [];
   if (typeof record.namespace !== 'string') problems.push('namespace');
   if (record.leader !== null && typeof record.leader !== 'string') problems.push('leader');
-  if (!isWholeNumber(record.epoch)) problems.push('epoch');
+  if (!isEpochInDomain(record.epoch)) problems.push(`epoch (a whole number 0..${MAX_EPOCH})`);
   if (!isWholeNumber(record.renewals)) problems.push('renewals');
   if (!isWholeNumber(record.leaseTimeout) || record.leaseTimeout === 0) problems.push('leaseTimeout');
   if (record.previousLeader !== null && typeof record.previousLeader !== 'string') problems.push('previousLeader');

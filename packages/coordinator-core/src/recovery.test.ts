@@ -24,7 +24,7 @@ class ManualClock implements Clock {
 function electionOn(store: MemoryStore, workerId: string) {
   const clock = new ManualClock();
   const config = resolveCoordinatorConfig({ heartbeatInterval: 1000, leaseTimeout: 3000, workerTimeout: 4000 });
-  return { clock, election: new LeaseElection({ store, key: KEYS.state, namespace: 'default', workerId, config, clock, timers: systemEnvironment.timers }) };
+  return { clock, election: new LeaseElection({ store, key: KEYS.state, ledgerKey: KEYS.epochLedger, namespace: 'default', workerId, config, clock, timers: systemEnvironment.timers }) };
 }
 
 async function storedRecord(store: MemoryStore) {

@@ -25,6 +25,8 @@ export function assertValidNamespace(namespace: unknown): asserts namespace is s
 export interface NamespaceKeys {
   /** `plg_coordinator_global/<namespace>/state.json`: the lease. */
   state: string;
+  /** `plg_coordinator_global/<namespace>/epoch.json`: the epoch ledger, the durable floor of epochs. */
+  epochLedger: string;
   /** `plg_coordinator_global/<namespace>/workers/`: the prefix of worker registrations. */
   workersPrefix: string;
   /** `plg_coordinator_global/<namespace>/workers/<workerId>.json`. */
@@ -54,6 +56,7 @@ export function pluginElectionKeys(pluginName: string): NamespaceKeys {
 function keysUnder(base: string): NamespaceKeys {
   return {
     state: `${base}state.json`,
+    epochLedger: `${base}epoch.json`,
     workersPrefix: `${base}workers/`,
     worker: (workerId) => `${base}workers/${workerId}.json`,
     workerIdFromKey: (key) => {

@@ -1,0 +1,120 @@
+import { bytesToText, writeConditionally, type ObjectStore, type StoredObject, type WriteCondition } from '@baton/storage';
+
+/** The format tag of the epoch ledger (`epoch.json`). */
+export const EPOCH_LEDGER_FORMAT = 'baton.epochs/v1';
+
+/**
+ * The highest epoch a term may have: 2^40 (at one new term per second, 35 000 years). A lease
+ * record or ledger claiming a higher one was not written by baton (no term is ever given one);
+ * it is treated as corrupt, and the epochs of real terms stay within the range every store,
+ * JSON parser and fence compares exactly.
+ */
+export const MAX_EPOCH = 2 ** 40;
+
+/**
+ * The content of `epoch.json`, beside `state.json`: the durable floor of the namespace's epochs.
+ * A term's epoch is *reserved* here by compare-and-swap before the term claims `state.json`, so
+ * every epoch is handed out once, whatever later happens to `state.json` (deleted, corrupted,
+ * restored from a backup). It also remembers the longest lease any holder ran with, which is
+ * how long a follower must wait out a lease record it cannot read.
+ */
+export interface EpochLedgerRecord {
+  /** Always {@link EPOCH_LEDGER_FORMAT}. */
+  format: typeof EPOCH_LEDGER_FORMAT;
+  /** The namespace. */
+  namespace: string;
+  /** The highest epoch ever reserved. Only ever increases. */
+  highestEpoch: number;
+  /** The longest `leaseTimeout` of any worker that reserved a term. Only ever increases. */
+  longestLeaseTimeout: number;
+  /** The worker (or operator) that made the last reservation. Informational. */
+  reservedBy: string;
+  /** Its wall clock at the reservation. Informational. */
+  reservedAt: number;
+}
+
+/** The ledger as read: missing, unreadable (with the reason), or valid — each with its ETag when it exists. */
+export type EpochLedgerState =
+  | { kind: 'missing' }
+  | { kind: 'invalid'; etag: string; reason: string }
+  | { kind: 'valid'; etag: string; record: EpochLedgerRecord };
+
+/** Whether `epoch` is a whole number in the epoch domain `0..MAX_EPOCH` (0: no term yet). */
+export function isEpochInDomain(epoch: unknown): epoch is number {
+  return typeof epoch === 'number' && Number.isSafeInteger(epoch) && epoch >= 0 && epoch <= MAX_EPOCH;
+}
+
+/** Reads the ledger, never throwing for bad content: an unreadable one is reported as invalid. */
+export async function readEpochLedger(store: ObjectStore, key: string, signal?: AbortSignal): Promise<EpochLedgerState> {
+  const stored = await store.get(key, { signal });
+  return stored === undefined ? { kind: 'missing' } : parseEpochLedger(stored);
+}
+
+function parseEpochLedger(stored: StoredObject): EpochLedgerState {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytesToText(stored.body));
+  } catch (error) {
+    return { kind: 'invalid', etag: stored.etag, reason: `not JSON (${(error as Error).message})` };
+  }
+  const record = (typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {}) as Record<string, unknown>;
+  if (record.format !== EPOCH_LEDGER_FORMAT) return { kind: 'invalid', etag: stored.etag, reason: `format is ${JSON.stringify(record.format)}, expected ${EPOCH_LEDGER_FORMAT}` };
+  if (!isEpochInDomain(record.highestEpoch)) return { kind: 'invalid', etag: stored.etag, reason: `highestEpoch ${JSON.stringify(record.highestEpoch)} is outside 0..${MAX_EPOCH}` };
+  if (typeof record.longestLeaseTimeout !== 'number' || !Number.isSafeInteger(record.longestLeaseTimeout) || record.longestLeaseTimeout < 0) {
+    return { kind: 'invalid', etag: stored.etag, reason: 'wrong or missing field: longestLeaseTimeout' };
+  }
+  return { kind: 'valid', etag: stored.etag, record: value as EpochLedgerRecord };
+}
+
+/** What {@link reserveEpoch} writes. */
+export interface EpochReservation {
+  /** The namespace. */
+  namespace: string;
+  /** The epoch to reserve: above the ledger's highest. */
+  epoch: number;
+  /** The reserving worker's `leaseTimeout` (the ledger keeps the longest). */
+  leaseTimeout: number;
+  /** Who reserves (a worker id, or a reset holder). */
+  reservedBy: string;
+  /** The reserver's wall clock. */
+  reservedAt: number;
+}
+
+/**
+ * Reserves `reservation.epoch` by compare-and-swap on the ledger as it was read (create-if-absent
+ * when it was missing), so two reservations can never hand out one epoch. Returns `false` when
+ * another reservation came first (or the write did not take effect): read the ledger again.
+ *
+ * @throws when the outcome cannot be settled (see `writeConditionally`): treat as not reserved.
+ */
+export async function reserveEpoch(
+  store: ObjectStore,
+  key: string,
+  read: EpochLedgerState,
+  reservation: EpochReservation,
+  options: { signal?: AbortSignal | undefined; rereadSignal?: AbortSignal | undefined } = {},
+): Promise<boolean> {
+  if (!isEpochInDomain(reservation.epoch) || reservation.epoch === 0) throw new RangeError(`Epoch ${reservation.epoch} is outside 1..${MAX_EPOCH}`);
+  if (read.kind === 'valid' && reservation.epoch <= read.record.highestEpoch) throw new RangeError(`Epoch ${reservation.epoch} is not above the ledger's ${read.record.highestEpoch}`);
+  const record: EpochLedgerRecord = {
+    format: EPOCH_LEDGER_FORMAT,
+    namespace: reservation.namespace,
+    highestEpoch: reservation.epoch,
+    longestLeaseTimeout: Math.max(reservation.leaseTimeout, read.kind === 'valid' ? read.record.longestLeaseTimeout : 0),
+    reservedBy: reservation.reservedBy,
+    reservedAt: reservation.reservedAt,
+  };
+  const condition: WriteCondition = read.kind === 'missing' ? { ifNoneMatch: '*' } : { ifMatch: read.etag };
+  const outcome = await writeConditionally(store, key, JSON.stringify(record), condition, { ...options, contentType: 'application/json' });
+  return outcome.kind === 'written';
+}
+
+/** The ledger's highest epoch, 0 when it is missing or unreadable. */
+export function ledgerEpoch(ledger: EpochLedgerState): number {
+  return ledger.kind === 'valid' ? ledger.record.highestEpoch : 0;
+}
+
+/** The ledger's longest lease, 0 when it is missing or unreadable. */
+export function ledgerLongestLease(ledger: EpochLedgerState): number {
+  return ledger.kind === 'valid' ? ledger.record.longestLeaseTimeout : 0;
+}

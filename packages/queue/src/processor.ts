@@ -1,9 +1,11 @@
 import { ClaimedJob } from './claimed-job';
+import { reportCorruptRecord } from './corrupt-records';
 import { randomToken } from '@baton/plugin';
 import { sleep } from '@baton/storage';
-import { InvalidQueueOptionsError, JobTimeoutError, ProcessorStoppedError } from './errors';
+import { CorruptRecordError, InvalidQueueOptionsError, JobTimeoutError, ProcessorStoppedError } from './errors';
 import { assertDuration } from './job-options';
 import { recordError } from './job-record';
+import type { VersionedJob } from './job-store';
 import { claimJob } from './job-transitions';
 import { encodeJsonValue, type JsonValue } from './json-value';
 import type { QueueContext } from './queue-context';
@@ -130,14 +132,19 @@ export class Processor {
     await Promise.all(
       unfinished.map(async ({ claimed, controller }) => {
         controller.abort(new ProcessorStoppedError());
-        try {
-          await claimed.release();
-        } catch (error) {
-          // Not released: the leader takes it back after the visibility timeout instead.
-          this.#reportError(error, `releasing job ${claimed.id}`);
-        }
+        await this.#release(claimed);
       }),
     );
+  }
+
+  /** Releases a claim (ready again at once, the attempt not counted). Never rejects. */
+  async #release(claimed: ClaimedJob): Promise<void> {
+    try {
+      await claimed.release();
+    } catch (error) {
+      // Not released: the leader takes it back after the visibility timeout instead.
+      this.#reportError(error, `releasing job ${claimed.id}`);
+    }
   }
 
   async #run(): Promise<void> {
@@ -158,6 +165,11 @@ export class Processor {
       } catch (error) {
         if (this.stopped) break;
         this.#reportError(error, 'claiming a job');
+      }
+      if (claimed !== undefined && this.stopped) {
+        // The claim was settled as applied after stop() aborted it: give it back, uncounted.
+        await this.#release(claimed);
+        break;
       }
       if (claimed !== undefined) {
         this.#startHandler(claimed);
@@ -206,7 +218,8 @@ export class Processor {
       }
       const marker = this.#candidates.shift() as string;
       const id = keys.jobIdFromMarker(marker);
-      const current = await jobs.read(id, signal);
+      const current = await this.#readCandidate(id, marker, signal);
+      if (current === 'corrupt') continue;
       if (current?.record.state !== 'ready' || keys.ready(id, current.record.priority, current.record.availableAt) !== marker) {
         // Stale: the job was claimed, finished, purged, or re-readied under another key. Usually
         // its claimer is about to delete the marker, so every worker deleting it too would only
@@ -243,6 +256,21 @@ export class Processor {
       options.logger.debug({ jobId: id, attempt: record.attempt }, 'claimed job');
       this.#context.emit('job:active', { id, attempt: record.attempt });
       return new ClaimedJob(this.#context, { record, etag: outcome.etag }, () => undefined);
+    }
+  }
+
+  /**
+   * Reads a candidate's record. A record that is not a job costs only itself: its marker is set
+   * aside (deleted; the record is kept for inspection), so no listing offers it again.
+   */
+  async #readCandidate(id: string, marker: string, signal: AbortSignal): Promise<VersionedJob | undefined | 'corrupt'> {
+    try {
+      return await this.#context.jobs.read(id, signal);
+    } catch (error) {
+      if (!(error instanceof CorruptRecordError)) throw error;
+      this.#context.jobs.deleteMarkerSoon(marker);
+      reportCorruptRecord(this.#context, error, 'claiming a job');
+      return 'corrupt';
     }
   }
 

@@ -110,7 +110,7 @@ export function parseJobRecord(key: string, body: Uint8Array): JobRecord {
   const candidate = parsed as Partial<JobRecord> | null;
   if (typeof candidate !== 'object' || candidate === null) throw new CorruptRecordError(key, 'not a JSON object');
   if (candidate.format !== JOB_RECORD_FORMAT) throw new CorruptRecordError(key, `format is ${JSON.stringify(candidate.format)}, expected ${JOB_RECORD_FORMAT}`);
-  const problem = recordProblem(candidate as Record<string, unknown>);
+  const problem = recordProblem(candidate);
   if (problem !== undefined) throw new CorruptRecordError(key, problem);
   return candidate as JobRecord;
 }
@@ -136,8 +136,8 @@ function recordProblem(record: Record<string, unknown>): string | undefined {
   if (!('data' in record) || !('result' in record)) return 'data or result is missing';
   const history = record.history;
   if (!Array.isArray(history) || !history.every(isAttemptRecord)) return 'history is not a list of attempts';
-  const claim = record.claim;
-  if (record.state === 'active' ? !isClaimRecord(claim) : claim !== null) return `claim ${record.state === 'active' ? 'is not a claim' : 'is set'} in state ${record.state}`;
+  const state = record.state as JobState;
+  if (state === 'active' ? !isClaimRecord(record.claim) : record.claim !== null) return `claim ${state === 'active' ? 'is not a claim' : 'is set'} in state ${state}`;
   return undefined;
 }
 

@@ -46,7 +46,7 @@ describe('leader duties with an injected clock', () => {
     const shared = new MemoryStore();
     const time = manualClock();
     const counting = new CountingStore(shared);
-    const leader = new Queue({ store: counting, name: 'journal', visibilityTimeoutMs: 1000, completedRetentionMs: 0, environment: { clock: time.clock } });
+    const leader = new Queue({ store: counting, name: 'journal', visibilityTimeoutMs: 1000, completedRetentionMs: 1, idempotencyWindowMs: 1, environment: { clock: time.clock } });
     const worker = new Queue({ store: shared, name: 'journal', visibilityTimeoutMs: 1000, pollIntervalMs: 10 });
     const ids = await worker.enqueueMany(Array.from({ length: 5 }, (_value, index) => ({ data: index })));
     let completed = 0;

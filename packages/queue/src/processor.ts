@@ -7,6 +7,7 @@ import { assertDuration } from './job-options';
 import { recordError } from './job-record';
 import type { VersionedJob } from './job-store';
 import { claimJob } from './job-transitions';
+import { assertKnownOptions } from './known-options';
 import { encodeJsonValue, type JsonValue } from './json-value';
 import type { QueueContext } from './queue-context';
 
@@ -47,6 +48,8 @@ export interface ProcessOptions {
   concurrency?: number;
 }
 
+const KNOWN_PROCESS_OPTIONS: ReadonlySet<string> = new Set<keyof ProcessOptions>(['concurrency']);
+
 /** Options of {@link Processor.stop}. */
 export interface StopOptions {
   /**
@@ -80,6 +83,7 @@ export class Processor {
     if (typeof handler !== 'function') throw new InvalidQueueOptionsError('handler', handler, 'process() needs a handler function');
     this.#context = context;
     this.#handler = handler;
+    assertKnownOptions(options, KNOWN_PROCESS_OPTIONS, (option, value, reason) => new InvalidQueueOptionsError(option, value, reason));
     this.#concurrency = options.concurrency ?? 1;
     assertDuration('concurrency', this.#concurrency, 1, 1000);
   }

@@ -1,5 +1,6 @@
-import { MemoryStore, type ObjectBody, type ObjectStore, type PutOptions, type PutResult } from '@baton/storage';
+import { isStorageError, MemoryStore, type ObjectBody, type ObjectStore, type PutOptions, type PutResult } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
+import { ClaimLostError } from './errors';
 import { Queue } from './queue';
 import { QueueKeys } from './queue-keys';
 import { waitFor } from './test-support/freezable-timers';
@@ -92,5 +93,43 @@ describe('processor', () => {
     expect([...completed].sort()).toEqual([...ids].sort());
     expect(corrupt).toContain(keys.job(garbageId));
     expect(await store.get(keys.ready(garbageId, 999, 0))).toBeUndefined();
+  });
+
+  it("aborts the handler's signal at the claim's own visibility deadline when heartbeats fail (not refused)", async () => {
+    const memory = new MemoryStore();
+    const keys = new QueueKeys('failing-heartbeats');
+    let unreachable = false;
+    const fail = (key: string): boolean => unreachable && key.startsWith(keys.jobsPrefix);
+    const store: ObjectStore = {
+      capabilities: memory.capabilities,
+      description: `job records unreachable on demand over ${memory.description}`,
+      get: (key, options) => (fail(key) ? Promise.reject(new Error('connection reset')) : memory.get(key, options)),
+      put: (key, body, options) => (fail(key) ? Promise.reject(new Error('connection reset')) : memory.put(key, body, options)),
+      delete: (key, options) => memory.delete(key, options),
+      list: (options) => memory.list(options),
+    };
+    const queue = new Queue({ store, name: 'failing-heartbeats', visibilityTimeoutMs: 300, pollIntervalMs: 20 });
+    await queue.enqueue({ n: 1 });
+    const errors: unknown[] = [];
+    queue.on('worker:error', ({ error }) => errors.push(error));
+    let reason: unknown;
+    const startedAt = Date.now();
+    let abortedAfter = Number.POSITIVE_INFINITY;
+    const processor = queue.process(async ({ signal }) => {
+      unreachable = true;
+      await new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => {
+          resolve();
+        });
+      });
+      reason = signal.reason;
+      abortedAfter = Date.now() - startedAt;
+    });
+    await waitFor(() => reason !== undefined, 5000, "the handler's signal to abort");
+    unreachable = false;
+    await processor.stop();
+    expect(reason).toBeInstanceOf(ClaimLostError);
+    expect(abortedAfter).toBeLessThan(2000);
+    expect(errors.some((error) => isStorageError(error, 'OUTCOME_UNKNOWN'))).toBe(true);
   });
 });

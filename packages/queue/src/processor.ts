@@ -2,7 +2,7 @@ import { ClaimedJob } from './claimed-job';
 import { reportCorruptRecord } from './corrupt-records';
 import { randomToken } from '@baton/plugin';
 import { sleep } from '@baton/storage';
-import { CorruptRecordError, InvalidQueueOptionsError, JobTimeoutError, ProcessorStoppedError } from './errors';
+import { ClaimLostError, CorruptRecordError, InvalidQueueOptionsError, JobTimeoutError, ProcessorStoppedError } from './errors';
 import { assertDuration } from './job-options';
 import { recordError } from './job-record';
 import type { VersionedJob } from './job-store';
@@ -27,7 +27,9 @@ export interface JobContext<Data = JsonValue> {
   maxAttempts: number;
   /**
    * Aborts when the job's `timeoutMs` passes (reason: `JobTimeoutError`), when the processor's
-   * shutdown grace ends (`ProcessorStoppedError`) or when the claim is lost (`ClaimLostError`).
+   * shutdown grace ends (`ProcessorStoppedError`), or when the claim is lost or no write (claim,
+   * heartbeat) has landed within the claim's visibility timeout on this process's monotonic clock
+   * (`ClaimLostError`).
    * Stop work promptly when it aborts.
    */
   signal: AbortSignal;
@@ -248,6 +250,7 @@ export class Processor {
         heartbeats: 0,
       };
       const record = claimJob(current.record, claim);
+      const sentAt = clock.monotonicNow();
       const outcome = await jobs.replace(record, current.etag, signal);
       if (outcome.kind === 'lost') {
         // Another worker won this one. Workers list the same page and would keep colliding if
@@ -259,7 +262,7 @@ export class Processor {
       jobs.deleteMarkerSoon(marker);
       options.logger.debug({ jobId: id, attempt: record.attempt }, 'claimed job');
       this.#context.emit('job:active', { id, attempt: record.attempt });
-      return new ClaimedJob(this.#context, { record, etag: outcome.etag }, () => undefined);
+      return new ClaimedJob(this.#context, { record, etag: outcome.etag }, () => undefined, sentAt);
     }
   }
 
@@ -289,7 +292,7 @@ export class Processor {
 
   async #handle(claimed: ClaimedJob, controller: AbortController): Promise<void> {
     const { options } = this.#context;
-    const { timers } = options.environment;
+    const { timers, clock } = options.environment;
     const record = claimed.record;
     const heartbeatEvery = Math.max(1, Math.floor((record.claim?.visibilityTimeoutMs ?? options.visibilityTimeoutMs) / 3));
     let heartbeatTimer: ReturnType<typeof timers.setTimeout> | undefined;
@@ -314,6 +317,21 @@ export class Processor {
       }, heartbeatEvery);
     };
     scheduleHeartbeat();
+    // Heartbeats that fail (rather than being refused) leave the claim "held" here while the
+    // leader may already have given the job to another worker: at the claim's own visibility
+    // deadline on the local monotonic clock, the handler's signal aborts.
+    let deadlineTimer: ReturnType<typeof timers.setTimeout> | undefined;
+    const watchDeadline = (): void => {
+      deadlineTimer = timers.setTimeout(() => {
+        if (settled) return;
+        if (clock.monotonicNow() < claimed.leaseDeadline) {
+          watchDeadline();
+          return;
+        }
+        controller.abort(new ClaimLostError(claimed.id, 'no write landed within the visibility timeout: the leader may have given the job to another worker'));
+      }, Math.max(1, claimed.leaseDeadline - clock.monotonicNow()));
+    };
+    watchDeadline();
 
     // Through a promise chain, so that a handler that throws synchronously is handled like a rejection.
     const handlerDone = Promise.resolve().then(() =>
@@ -351,6 +369,7 @@ export class Processor {
     const outcome = await Promise.race(outcomes);
     settled = true;
     if (heartbeatTimer !== undefined) timers.clearTimeout(heartbeatTimer);
+    if (deadlineTimer !== undefined) timers.clearTimeout(deadlineTimer);
     if (timeoutTimer !== undefined) timers.clearTimeout(timeoutTimer);
     try {
       if (outcome.ok) {

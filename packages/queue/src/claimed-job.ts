@@ -23,12 +23,25 @@ export class ClaimedJob {
   #status: ClaimStatus = 'held';
   #queue: Promise<unknown> = Promise.resolve();
   readonly #onLost: (error: ClaimLostError) => void;
+  // Monotonic time the last write that landed (the claim, or a heartbeat) was sent: the lease
+  // runs for the visibility timeout from then, whatever the leader's clock says.
+  #leaseFrom: number;
 
-  constructor(context: QueueContext, claimed: VersionedJob, onLost: (error: ClaimLostError) => void) {
+  /** @param sentAt monotonic time (the injected clock) the claim's write was sent. */
+  constructor(context: QueueContext, claimed: VersionedJob, onLost: (error: ClaimLostError) => void, sentAt: number) {
     this.#context = context;
     this.#record = claimed.record;
     this.#etag = claimed.etag;
     this.#onLost = onLost;
+    this.#leaseFrom = sentAt;
+  }
+
+  /**
+   * When the claim's own visibility timeout ends on this process's monotonic clock unless a
+   * heartbeat lands first: past it, the leader may have given the job to another worker.
+   */
+  get leaseDeadline(): number {
+    return this.#leaseFrom + (this.#record.claim?.visibilityTimeoutMs ?? this.#context.options.visibilityTimeoutMs);
   }
 
   /** The job id. */
@@ -128,10 +141,12 @@ export class ClaimedJob {
   }
 
   async #write(record: JobRecord): Promise<void> {
+    const sentAt = this.#context.options.environment.clock.monotonicNow();
     const outcome = await this.#context.jobs.replace(record, this.#etag);
     if (outcome.kind === 'written') {
       this.#record = record;
       this.#etag = outcome.etag;
+      this.#leaseFrom = sentAt;
       return;
     }
     this.#status = 'lost';

@@ -1,4 +1,4 @@
-import { bytesToText, deleteKeys, listPages, type ObjectStore } from '@baton/storage';
+import { assertValidKey, bytesToText, deleteKeys, isStorageError, listPages, type ObjectStore } from '@baton/storage';
 import type { QueueKeys } from './queue-keys';
 
 /** A job a worker completed: the version of the record it wrote, and when. */
@@ -23,10 +23,14 @@ export function encodeFinishedJobs(jobs: readonly FinishedJob[]): string {
   return JSON.stringify({ format: FORMAT, jobs: jobs.map(({ id, etag, finishedAt }) => [id, etag, finishedAt]) });
 }
 
-/** The journal's entries, read and then deleted by the leader. Unreadable objects count as empty. */
+/**
+ * The journal's entries, read and then deleted by the leader. Unreadable objects count as empty;
+ * foreign objects whose keys this package could not have written (a backslash, say) are ignored,
+ * each on its own, so that they cannot stop the leader's sweep.
+ */
 export async function takeFinishedJobs(store: ObjectStore, keys: QueueKeys, signal: AbortSignal | undefined): Promise<FinishedJob[]> {
   const objectKeys: string[] = [];
-  for await (const page of listPages(store, { prefix: keys.finishedPrefix, signal })) objectKeys.push(...page.entries.map((entry) => entry.key));
+  for await (const page of listPages(store, { prefix: keys.finishedPrefix, signal })) objectKeys.push(...page.entries.map((entry) => entry.key).filter(isUsableKey));
   const jobs: FinishedJob[] = [];
   for (const key of objectKeys) {
     const object = await store.get(key, { signal });
@@ -34,6 +38,17 @@ export async function takeFinishedJobs(store: ObjectStore, keys: QueueKeys, sign
   }
   await deleteKeys(store, objectKeys, { signal });
   return jobs;
+}
+
+/** Whether the store's key rules accept `key` (listings may show foreign keys they refuse). */
+function isUsableKey(key: string): boolean {
+  try {
+    assertValidKey(key, 'delete');
+    return true;
+  } catch (error) {
+    if (isStorageError(error, 'INVALID_KEY')) return false;
+    throw error;
+  }
 }
 
 function parseFinishedJobs(body: string): FinishedJob[] {

@@ -1,5 +1,6 @@
 import { InvalidJobOptionsError, InvalidQueueOptionsError } from './errors';
 import { MAX_PRIORITY } from './queue-keys';
+import { assertKnownOptions } from './known-options';
 
 /** Options of one job, given to `enqueue`. All optional. */
 export interface EnqueueOptions {
@@ -40,7 +41,7 @@ export interface ResolvedEnqueueOptions {
 export const MAX_ATTEMPTS_LIMIT = 100;
 /** The longest idempotency key, in characters. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
-const KNOWN_OPTIONS = new Set(['delayMs', 'runAt', 'priority', 'idempotencyKey', 'maxAttempts', 'timeoutMs']);
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof EnqueueOptions>(['delayMs', 'runAt', 'priority', 'idempotencyKey', 'maxAttempts', 'timeoutMs']);
 
 /**
  * Validates enqueue options before anything is written.
@@ -50,9 +51,7 @@ const KNOWN_OPTIONS = new Set(['delayMs', 'runAt', 'priority', 'idempotencyKey',
 export function resolveEnqueueOptions(options: EnqueueOptions | undefined, now: number, defaultMaxAttempts: number): ResolvedEnqueueOptions {
   if (options === undefined) return { availableAt: now, delayed: false, priority: 0, idempotencyKey: null, maxAttempts: defaultMaxAttempts, timeoutMs: null };
   if (typeof options !== 'object' || (options as unknown) === null) throw new InvalidJobOptionsError('options', options, 'must be an object or undefined');
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw new InvalidJobOptionsError(name, (options as Record<string, unknown>)[name], `unknown option; known: ${[...KNOWN_OPTIONS].join(', ')}`);
-  }
+  assertKnownOptions(options, KNOWN_OPTIONS, (option, value, reason) => new InvalidJobOptionsError(option, value, reason));
   const { delayMs, runAt, priority = 0, idempotencyKey, maxAttempts = defaultMaxAttempts, timeoutMs } = options;
   if (delayMs !== undefined && runAt !== undefined) throw new InvalidJobOptionsError('delayMs', delayMs, 'give delayMs or runAt, not both');
   if (delayMs !== undefined && !(Number.isFinite(delayMs) && delayMs >= 0)) throw new InvalidJobOptionsError('delayMs', delayMs, 'must be a finite number >= 0');

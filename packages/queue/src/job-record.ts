@@ -110,10 +110,51 @@ export function parseJobRecord(key: string, body: Uint8Array): JobRecord {
   const candidate = parsed as Partial<JobRecord> | null;
   if (typeof candidate !== 'object' || candidate === null) throw new CorruptRecordError(key, 'not a JSON object');
   if (candidate.format !== JOB_RECORD_FORMAT) throw new CorruptRecordError(key, `format is ${JSON.stringify(candidate.format)}, expected ${JOB_RECORD_FORMAT}`);
-  if (typeof candidate.id !== 'string' || typeof candidate.state !== 'string' || typeof candidate.revision !== 'number' || !Array.isArray(candidate.history)) {
-    throw new CorruptRecordError(key, 'required fields are missing');
-  }
+  const problem = recordProblem(candidate);
+  if (problem !== undefined) throw new CorruptRecordError(key, problem);
   return candidate as JobRecord;
+}
+
+const JOB_STATES: ReadonlySet<unknown> = new Set<JobState>(['ready', 'delayed', 'active', 'completed', 'dead']);
+const ATTEMPT_OUTCOMES: ReadonlySet<unknown> = new Set<AttemptRecord['outcome']>(['failed', 'timed-out', 'expired', 'released']);
+
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecordedError = (value: unknown): boolean =>
+  isObject(value) && typeof value.name === 'string' && typeof value.message === 'string' && (value.stack === undefined || typeof value.stack === 'string');
+
+/** What is wrong with a parsed record's fields (types, and the claim matching the state), or undefined. */
+function recordProblem(record: Record<string, unknown>): string | undefined {
+  if (typeof record.id !== 'string' || typeof record.queue !== 'string') return 'id or queue is not a string';
+  if (!JOB_STATES.has(record.state)) return `state ${JSON.stringify(record.state)} is not a job state`;
+  const numbers = ['priority', 'attempt', 'maxAttempts', 'enqueuedAt', 'availableAt', 'revision', 'leaderEpoch'] as const;
+  for (const field of numbers) if (!isNumber(record[field])) return `${field} is not a number`;
+  if (record.timeoutMs !== null && !isNumber(record.timeoutMs)) return 'timeoutMs is neither a number nor null';
+  if (record.finishedAt !== null && !isNumber(record.finishedAt)) return 'finishedAt is neither a number nor null';
+  if (record.idempotencyKey !== null && typeof record.idempotencyKey !== 'string') return 'idempotencyKey is neither a string nor null';
+  if (record.lastError !== null && !isRecordedError(record.lastError)) return 'lastError is neither an error nor null';
+  if (!('data' in record) || !('result' in record)) return 'data or result is missing';
+  const history = record.history;
+  if (!Array.isArray(history) || !history.every(isAttemptRecord)) return 'history is not a list of attempts';
+  const state = record.state as JobState;
+  if (state === 'active' ? !isClaimRecord(record.claim) : record.claim !== null) return `claim ${state === 'active' ? 'is not a claim' : 'is set'} in state ${state}`;
+  return undefined;
+}
+
+function isAttemptRecord(value: unknown): boolean {
+  return (
+    isObject(value) &&
+    isNumber(value.attempt) &&
+    ATTEMPT_OUTCOMES.has(value.outcome) &&
+    typeof value.worker === 'string' &&
+    isNumber(value.claimedAt) &&
+    isNumber(value.endedAt) &&
+    (value.error === undefined || isRecordedError(value.error))
+  );
+}
+
+function isClaimRecord(value: unknown): boolean {
+  return isObject(value) && typeof value.token === 'string' && typeof value.worker === 'string' && isNumber(value.claimedAt) && isNumber(value.visibilityTimeoutMs) && isNumber(value.heartbeats);
 }
 
 /** Turns anything thrown into bounded plain data for the history. */

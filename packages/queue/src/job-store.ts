@@ -1,5 +1,6 @@
 import { randomToken, type CoordinatorEnvironment } from '@baton/plugin';
-import { bytesToText, deleteKeys, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
+import { deleteKeys, writeConditionally, type ObjectStore, type StoredObject, type WriteCondition } from '@baton/storage';
+import { isAbortedBy } from './abort-reason';
 import { Batcher } from './batcher';
 import { encodeFinishedJobs, type FinishedJob } from './finished-journal';
 import { encodeJobRecord, parseJobRecord, type JobRecord } from './job-record';
@@ -40,9 +41,9 @@ export type WriteOutcome =
 
 /**
  * Reads and writes job records and index markers. Every record write is conditional, and its
- * outcome is always settled: a refusal is a lost race; an unknown outcome (timeout, 5xx, 409)
- * is decided by re-reading — our exact bytes (they hold a fresh revision and, for claims, a random
- * token) mean the write was applied.
+ * outcome is always settled: a refusal is a lost race; any other failure or abort is decided by
+ * re-reading — our exact bytes (they hold a fresh revision and, for claims, a random token) mean
+ * the write was applied.
  */
 export class JobStore {
   readonly #store: ObjectStore;
@@ -139,27 +140,21 @@ export class JobStore {
     await this.#store.delete(key, { signal });
   }
 
-  async #write(record: JobRecord, condition: { ifNoneMatch: '*' } | { ifMatch: string }, signal: AbortSignal | undefined): Promise<WriteOutcome> {
+  async #write(record: JobRecord, condition: WriteCondition, signal: AbortSignal | undefined): Promise<WriteOutcome> {
     const key = this.#keys.job(record.id);
     const body = encodeJobRecord(record);
-    try {
-      const { etag } = await this.#store.put(key, body, { ...condition, signal, contentType: 'application/json' });
-      this.#remember(record, etag, body.length);
-      return { kind: 'written', etag };
-    } catch (error) {
-      if (isStorageError(error, 'PRECONDITION_FAILED')) return { kind: 'lost', current: undefined };
-      if (!isStorageError(error, 'OUTCOME_UNKNOWN') && !(error instanceof Error && error.name === 'AbortError')) throw error;
-      // The write may or may not have landed: the stored bytes decide. The re-read does not use
-      // the caller's signal, which may be the reason the write was abandoned.
-      const current = await this.#store.get(key);
-      if (current !== undefined && bytesToText(current.body) === body) {
-        this.#remember(record, current.etag, body.length);
-        return { kind: 'written', etag: current.etag };
-      }
-      // Aborted by the caller and not applied: report the abort, not a lost race.
-      if (!isStorageError(error, 'OUTCOME_UNKNOWN')) throw error;
-      return { kind: 'lost', current: current === undefined ? undefined : toVersioned(key, current) };
+    // Any failed or aborted write is settled by re-reading (see writeConditionally): our exact
+    // bytes hold a fresh revision and, for claims, a random token, so they cannot be another's.
+    const outcome = await writeConditionally(this.#store, key, body, condition, { signal, contentType: 'application/json' });
+    if (outcome.kind === 'written') {
+      this.#remember(record, outcome.etag, body.length);
+      return { kind: 'written', etag: outcome.etag };
     }
+    if (outcome.kind === 'refused') return { kind: 'lost', current: undefined };
+    // Aborted by the caller and not in effect: report the abort, not a lost race. On S3 an
+    // aborted call rejects with the signal's reason, whatever error object that is.
+    if (isAbortedBy(outcome.error, signal)) throw outcome.error;
+    return { kind: 'lost', current: outcome.current === undefined ? undefined : toVersioned(key, outcome.current) };
   }
 
   #remember(record: JobRecord, etag: string, bodyLength: number): void {

@@ -1,7 +1,10 @@
 import { CountingStore, MemoryStore } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { StaleEpochError } from './errors';
+import { encodeJobRecord, parseJobRecord } from './job-record';
+import { claimJob } from './job-transitions';
 import { Queue } from './queue';
+import { QueueKeys } from './queue-keys';
 import { FreezableTimers, waitFor } from './test-support/freezable-timers';
 
 /** A manual clock: the leader's expiry judgement depends only on its monotonic reading. */
@@ -43,7 +46,7 @@ describe('leader duties with an injected clock', () => {
     const shared = new MemoryStore();
     const time = manualClock();
     const counting = new CountingStore(shared);
-    const leader = new Queue({ store: counting, name: 'journal', visibilityTimeoutMs: 1000, completedRetentionMs: 0, environment: { clock: time.clock } });
+    const leader = new Queue({ store: counting, name: 'journal', visibilityTimeoutMs: 1000, completedRetentionMs: 1, idempotencyWindowMs: 1, environment: { clock: time.clock } });
     const worker = new Queue({ store: shared, name: 'journal', visibilityTimeoutMs: 1000, pollIntervalMs: 10 });
     const ids = await worker.enqueueMany(Array.from({ length: 5 }, (_value, index) => ({ data: index })));
     let completed = 0;
@@ -164,5 +167,49 @@ describe('leader duties with an injected clock', () => {
     const report = await queue.purgeFinished({ epoch: 1 });
     expect(report).toEqual({ purged: [id], idempotencyRecords: 1 });
     expect(await queue.getJob(id)).toBeUndefined();
+  });
+
+  it('a garbage delayed record costs only itself: its marker is set aside and the other due jobs are promoted', async () => {
+    const store = new MemoryStore();
+    const time = manualClock();
+    const keys = new QueueKeys('garbage-delayed');
+    const garbageId = '000000000garbage00000';
+    await store.put(keys.job(garbageId), 'garbage', { contentType: 'application/json' });
+    await store.put(keys.delayed(garbageId, 0), '', { contentType: 'application/octet-stream' });
+    const queue = new Queue({ store, name: 'garbage-delayed', environment: { clock: time.clock } });
+    const corrupt: string[] = [];
+    queue.on('record:corrupt', ({ key }) => corrupt.push(key));
+    const id = await queue.enqueue({ n: 1 }, { delayMs: 500 });
+    time.advance(1000);
+    const report = await queue.promoteDueJobs({ epoch: 1 });
+    expect(report).toEqual({ promoted: [id], staleMarkers: 0, corrupt: 1 });
+    expect(corrupt).toEqual([keys.job(garbageId)]);
+    expect(await store.get(keys.delayed(garbageId, 0))).toBeUndefined();
+    expect((await queue.getJob(id))?.state).toBe('ready');
+  });
+
+  it('a record with wrong types (active without a claim) costs only itself: the other expired claims are recovered, and it is reported once', async () => {
+    const store = new MemoryStore();
+    const time = manualClock();
+    const keys = new QueueKeys('wrong-types');
+    const queue = new Queue({ store, name: 'wrong-types', visibilityTimeoutMs: 1000, environment: { clock: time.clock } });
+    const id = await queue.enqueue({ n: 1 });
+    const enqueued = parseJobRecord(keys.job(id), (await store.get(keys.job(id)))?.body ?? new Uint8Array());
+    // A crashed worker's claim, and beside it (listed first) a record whose claim is missing.
+    const claimed = claimJob(enqueued, { token: 'token', worker: 'crashed', claimedAt: 0, visibilityTimeoutMs: 1000, heartbeats: 0 });
+    await store.put(keys.job(id), encodeJobRecord(claimed), { contentType: 'application/json' });
+    await store.delete(keys.ready(id, enqueued.priority, enqueued.availableAt));
+    const wrongId = '000000000wrongtypes00';
+    await store.put(keys.job(wrongId), encodeJobRecord({ ...claimed, id: wrongId, claim: null }), { contentType: 'application/json' });
+    const corrupt: string[] = [];
+    queue.on('record:corrupt', ({ key }) => corrupt.push(key));
+    await queue.recoverExpiredClaims({ epoch: 1 }); // first observation
+    time.advance(1000);
+    const report = await queue.recoverExpiredClaims({ epoch: 1 });
+    expect(report).toMatchObject({ recovered: [id], corrupt: 1 });
+    time.advance(1000);
+    expect((await queue.recoverExpiredClaims({ epoch: 1 })).corrupt).toBe(0);
+    expect(corrupt).toEqual([keys.job(wrongId)]);
+    expect((await queue.getJob(id))?.state).toBe('ready');
   });
 });

@@ -1,8 +1,10 @@
 import { EpochFence } from '@baton/plugin';
 import { bytesToText, listPages, type ListEntry } from '@baton/storage';
-import { StaleEpochError, InvalidQueueOptionsError } from './errors';
+import { reportCorruptRecord } from './corrupt-records';
+import { CorruptRecordError, StaleEpochError, InvalidQueueOptionsError } from './errors';
 import type { JobRecord } from './job-record';
 import { takeFinishedJobs } from './finished-journal';
+import type { VersionedJob } from './job-store';
 import { failJob, promoteJob } from './job-transitions';
 import type { QueueContext } from './queue-context';
 
@@ -24,6 +26,8 @@ export interface RecoveryReport {
   dead: string[];
   /** Index markers (re)written for records stable for a visibility timeout, in case their writer stopped before writing it. */
   ensuredMarkers: number;
+  /** Records skipped because they are not jobs (see the `record:corrupt` event); each is reported once per version. */
+  corrupt: number;
 }
 
 /** What {@link LeaderDuties.promoteDueJobs} did. */
@@ -32,6 +36,8 @@ export interface PromotionReport {
   promoted: string[];
   /** Stale delayed markers deleted. */
   staleMarkers: number;
+  /** Delayed markers set aside because their record is not a job (see the `record:corrupt` event). */
+  corrupt: number;
 }
 
 /** What {@link LeaderDuties.purgeFinished} did. */
@@ -53,6 +59,8 @@ interface Observation {
   completedAt?: number;
   /** Whether its marker was already ensured for this ETag. */
   repaired?: boolean;
+  /** Whether this version is not a job (reported once, then skipped until it changes). */
+  corrupt?: boolean;
 }
 
 /**
@@ -89,7 +97,7 @@ export class LeaderDuties {
    */
   async recoverExpiredClaims(options: LeaderDutyOptions): Promise<RecoveryReport> {
     this.#checkEpoch(options.epoch);
-    const report: RecoveryReport = { scanned: 0, recovered: [], dead: [], ensuredMarkers: 0 };
+    const report: RecoveryReport = { scanned: 0, recovered: [], dead: [], ensuredMarkers: 0, corrupt: 0 };
     await this.#sweep(options, report);
     return report;
   }
@@ -104,14 +112,18 @@ export class LeaderDuties {
     const { keys, jobs, options: queueOptions } = this.#context;
     const limit = options.limit ?? 1000;
     const now = queueOptions.environment.clock.wallNow();
-    const report: PromotionReport = { promoted: [], staleMarkers: 0 };
+    const report: PromotionReport = { promoted: [], staleMarkers: 0, corrupt: 0 };
     for await (const page of listPages(jobs.store, { prefix: keys.delayedPrefix, limit: Math.min(limit, 1000), signal: options.signal })) {
       for (const entry of page.entries) {
         const dueAt = keys.dueAtFromDelayedMarker(entry.key);
         if (dueAt !== undefined && dueAt > now) return report; // keys are in due order: nothing further is due
         if (report.promoted.length >= limit) return report;
         const id = keys.jobIdFromMarker(entry.key);
-        const current = await jobs.read(id, options.signal);
+        const current = await this.#readOrSetAside(id, entry.key, 'promoting delayed jobs', options.signal);
+        if (current === 'corrupt') {
+          report.corrupt += 1;
+          continue;
+        }
         if (current?.record.state === 'delayed' && keys.delayed(id, current.record.availableAt) === entry.key) {
           this.#checkRecordEpoch(current.record, options.epoch);
           const promoted = promoteJob(current.record, options.epoch);
@@ -144,7 +156,7 @@ export class LeaderDuties {
     const { keys, jobs, options: queueOptions } = this.#context;
     const store = jobs.store;
     const now = queueOptions.environment.clock.wallNow();
-    await this.#sweep(options, { scanned: 0, recovered: [], dead: [], ensuredMarkers: 0 });
+    await this.#sweep(options, { scanned: 0, recovered: [], dead: [], ensuredMarkers: 0, corrupt: 0 });
     const report: PurgeReport = { purged: [], idempotencyRecords: 0 };
     for (const [key, observation] of this.#observations) {
       const id = keys.jobIdFromKey(key);
@@ -200,7 +212,13 @@ export class LeaderDuties {
         if (id === undefined) continue;
         seen.add(entry.key);
         report.scanned += 1;
-        await this.#examine(entry, id, listedAt, waiting, options, report);
+        try {
+          await this.#examine(entry, id, listedAt, waiting, options, report);
+        } catch (error) {
+          // A record that is not a job costs only itself: the sweep goes on with the others.
+          if (!(error instanceof CorruptRecordError)) throw error;
+          this.#setAsideCorrupt(entry.key, error, report);
+        }
       }
     }
     for (const key of this.#observations.keys()) if (!seen.has(key)) this.#observations.delete(key);
@@ -242,6 +260,7 @@ export class LeaderDuties {
       return;
     }
     if (record !== undefined) observation.record = record;
+    if (observation.corrupt === true) return;
     const stableFor = seenAt - observation.firstSeenAt;
     if (stableFor < queueOptions.visibilityTimeoutMs) return;
     observation.record ??= jobs.ownWrite(id, observation.etag);
@@ -307,6 +326,30 @@ export class LeaderDuties {
     } else {
       report.recovered.push(stable.id);
     }
+  }
+
+  /** Reads a job for a marker; a record that is not a job has the marker deleted and is reported. */
+  async #readOrSetAside(id: string, marker: string, where: string, signal: AbortSignal | undefined): Promise<VersionedJob | undefined | 'corrupt'> {
+    try {
+      return await this.#context.jobs.read(id, signal);
+    } catch (error) {
+      if (!(error instanceof CorruptRecordError)) throw error;
+      await this.#context.jobs.deleteMarker(marker, signal);
+      reportCorruptRecord(this.#context, error, where);
+      return 'corrupt';
+    }
+  }
+
+  /** Remembers that the observed version of `key` is not a job, so that it is reported once. */
+  #setAsideCorrupt(key: string, error: CorruptRecordError, report: RecoveryReport): void {
+    const observation = this.#observations.get(key);
+    if (observation?.corrupt === true) return;
+    if (observation !== undefined) {
+      observation.corrupt = true;
+      delete observation.record;
+    }
+    reportCorruptRecord(this.#context, error, 'recovering expired claims');
+    report.corrupt += 1;
   }
 
   #checkEpoch(epoch: number): void {

@@ -1,10 +1,13 @@
 import { ClaimedJob } from './claimed-job';
+import { reportCorruptRecord } from './corrupt-records';
 import { randomToken } from '@baton/plugin';
 import { sleep } from '@baton/storage';
-import { InvalidQueueOptionsError, JobTimeoutError, ProcessorStoppedError } from './errors';
+import { ClaimLostError, CorruptRecordError, InvalidQueueOptionsError, JobTimeoutError, ProcessorStoppedError } from './errors';
 import { assertDuration } from './job-options';
 import { recordError } from './job-record';
+import type { VersionedJob } from './job-store';
 import { claimJob } from './job-transitions';
+import { assertKnownOptions } from './known-options';
 import { encodeJsonValue, type JsonValue } from './json-value';
 import type { QueueContext } from './queue-context';
 
@@ -24,7 +27,9 @@ export interface JobContext<Data = JsonValue> {
   maxAttempts: number;
   /**
    * Aborts when the job's `timeoutMs` passes (reason: `JobTimeoutError`), when the processor's
-   * shutdown grace ends (`ProcessorStoppedError`) or when the claim is lost (`ClaimLostError`).
+   * shutdown grace ends (`ProcessorStoppedError`), or when the claim is lost or no write (claim,
+   * heartbeat) has landed within the claim's visibility timeout on this process's monotonic clock
+   * (`ClaimLostError`).
    * Stop work promptly when it aborts.
    */
   signal: AbortSignal;
@@ -44,6 +49,8 @@ export interface ProcessOptions {
   /** Handlers run at once in this process. Default 1; 1..1000. */
   concurrency?: number;
 }
+
+const KNOWN_PROCESS_OPTIONS: ReadonlySet<string> = new Set<keyof ProcessOptions>(['concurrency']);
 
 /** Options of {@link Processor.stop}. */
 export interface StopOptions {
@@ -78,6 +85,7 @@ export class Processor {
     if (typeof handler !== 'function') throw new InvalidQueueOptionsError('handler', handler, 'process() needs a handler function');
     this.#context = context;
     this.#handler = handler;
+    assertKnownOptions(options, KNOWN_PROCESS_OPTIONS, (option, value, reason) => new InvalidQueueOptionsError(option, value, reason));
     this.#concurrency = options.concurrency ?? 1;
     assertDuration('concurrency', this.#concurrency, 1, 1000);
   }
@@ -130,14 +138,19 @@ export class Processor {
     await Promise.all(
       unfinished.map(async ({ claimed, controller }) => {
         controller.abort(new ProcessorStoppedError());
-        try {
-          await claimed.release();
-        } catch (error) {
-          // Not released: the leader takes it back after the visibility timeout instead.
-          this.#reportError(error, `releasing job ${claimed.id}`);
-        }
+        await this.#release(claimed);
       }),
     );
+  }
+
+  /** Releases a claim (ready again at once, the attempt not counted). Never rejects. */
+  async #release(claimed: ClaimedJob): Promise<void> {
+    try {
+      await claimed.release();
+    } catch (error) {
+      // Not released: the leader takes it back after the visibility timeout instead.
+      this.#reportError(error, `releasing job ${claimed.id}`);
+    }
   }
 
   async #run(): Promise<void> {
@@ -158,6 +171,11 @@ export class Processor {
       } catch (error) {
         if (this.stopped) break;
         this.#reportError(error, 'claiming a job');
+      }
+      if (claimed !== undefined && this.stopped) {
+        // The claim was settled as applied after stop() aborted it: give it back, uncounted.
+        await this.#release(claimed);
+        break;
       }
       if (claimed !== undefined) {
         this.#startHandler(claimed);
@@ -206,7 +224,8 @@ export class Processor {
       }
       const marker = this.#candidates.shift() as string;
       const id = keys.jobIdFromMarker(marker);
-      const current = await jobs.read(id, signal);
+      const current = await this.#readCandidate(id, marker, signal);
+      if (current === 'corrupt') continue;
       if (current?.record.state !== 'ready' || keys.ready(id, current.record.priority, current.record.availableAt) !== marker) {
         // Stale: the job was claimed, finished, purged, or re-readied under another key. Usually
         // its claimer is about to delete the marker, so every worker deleting it too would only
@@ -231,6 +250,7 @@ export class Processor {
         heartbeats: 0,
       };
       const record = claimJob(current.record, claim);
+      const sentAt = clock.monotonicNow();
       const outcome = await jobs.replace(record, current.etag, signal);
       if (outcome.kind === 'lost') {
         // Another worker won this one. Workers list the same page and would keep colliding if
@@ -242,7 +262,22 @@ export class Processor {
       jobs.deleteMarkerSoon(marker);
       options.logger.debug({ jobId: id, attempt: record.attempt }, 'claimed job');
       this.#context.emit('job:active', { id, attempt: record.attempt });
-      return new ClaimedJob(this.#context, { record, etag: outcome.etag }, () => undefined);
+      return new ClaimedJob(this.#context, { record, etag: outcome.etag }, () => undefined, sentAt);
+    }
+  }
+
+  /**
+   * Reads a candidate's record. A record that is not a job costs only itself: its marker is set
+   * aside (deleted; the record is kept for inspection), so no listing offers it again.
+   */
+  async #readCandidate(id: string, marker: string, signal: AbortSignal): Promise<VersionedJob | undefined | 'corrupt'> {
+    try {
+      return await this.#context.jobs.read(id, signal);
+    } catch (error) {
+      if (!(error instanceof CorruptRecordError)) throw error;
+      this.#context.jobs.deleteMarkerSoon(marker);
+      reportCorruptRecord(this.#context, error, 'claiming a job');
+      return 'corrupt';
     }
   }
 
@@ -257,7 +292,7 @@ export class Processor {
 
   async #handle(claimed: ClaimedJob, controller: AbortController): Promise<void> {
     const { options } = this.#context;
-    const { timers } = options.environment;
+    const { timers, clock } = options.environment;
     const record = claimed.record;
     const heartbeatEvery = Math.max(1, Math.floor((record.claim?.visibilityTimeoutMs ?? options.visibilityTimeoutMs) / 3));
     let heartbeatTimer: ReturnType<typeof timers.setTimeout> | undefined;
@@ -282,6 +317,21 @@ export class Processor {
       }, heartbeatEvery);
     };
     scheduleHeartbeat();
+    // Heartbeats that fail (rather than being refused) leave the claim "held" here while the
+    // leader may already have given the job to another worker: at the claim's own visibility
+    // deadline on the local monotonic clock, the handler's signal aborts.
+    let deadlineTimer: ReturnType<typeof timers.setTimeout> | undefined;
+    const watchDeadline = (): void => {
+      deadlineTimer = timers.setTimeout(() => {
+        if (settled) return;
+        if (clock.monotonicNow() < claimed.leaseDeadline) {
+          watchDeadline();
+          return;
+        }
+        controller.abort(new ClaimLostError(claimed.id, 'no write landed within the visibility timeout: the leader may have given the job to another worker'));
+      }, Math.max(1, claimed.leaseDeadline - clock.monotonicNow()));
+    };
+    watchDeadline();
 
     // Through a promise chain, so that a handler that throws synchronously is handled like a rejection.
     const handlerDone = Promise.resolve().then(() =>
@@ -319,6 +369,7 @@ export class Processor {
     const outcome = await Promise.race(outcomes);
     settled = true;
     if (heartbeatTimer !== undefined) timers.clearTimeout(heartbeatTimer);
+    if (deadlineTimer !== undefined) timers.clearTimeout(deadlineTimer);
     if (timeoutTimer !== undefined) timers.clearTimeout(timeoutTimer);
     try {
       if (outcome.ok) {

@@ -1,3 +1,4 @@
+import type { CorruptRecordError } from './errors';
 import type { RecordedError } from './job-record';
 import type { JsonValue } from './json-value';
 
@@ -27,6 +28,11 @@ export interface QueueEvents {
   'job:promoted': { id: string };
   /** A dead job was moved back to ready. */
   'job:redriven': { id: string };
+  /**
+   * A stored record could not be read as a job (garbage, wrong types, a newer format): it was set
+   * aside — its index marker deleted, the record kept for inspection — and only it is skipped.
+   */
+  'record:corrupt': { key: string; context: string; error: CorruptRecordError };
   /** Something failed in the background (a heartbeat, a claim, a poll) and will be retried. */
   'worker:error': { error: unknown; context: string };
 }

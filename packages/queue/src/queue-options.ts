@@ -1,6 +1,7 @@
 import type { ObjectStore } from '@baton/storage';
 import { InvalidQueueOptionsError } from './errors';
 import { assertDuration, MAX_ATTEMPTS_LIMIT } from './job-options';
+import { assertKnownOptions } from './known-options';
 import { silentLogger, systemEnvironment, type CoordinatorEnvironment, type Logger } from '@baton/plugin';
 
 /** Options of a {@link Queue}. Only `store` is required. */
@@ -30,7 +31,7 @@ export interface QueueOptions {
   completedRetentionMs?: number;
   /** How long dead jobs are kept before `purgeFinished` deletes them, in ms. Default 7 days. */
   deadRetentionMs?: number;
-  /** How long an idempotency key dedupes enqueues, in ms. Default 24 h. Keep it ≤ `completedRetentionMs`. */
+  /** How long an idempotency key dedupes enqueues, in ms. Default 24 h. At most `completedRetentionMs`. */
   idempotencyWindowMs?: number;
   /** Clock, timers and randomness. Default: the system's. */
   environment?: Partial<CoordinatorEnvironment>;
@@ -57,14 +58,31 @@ export interface ResolvedQueueOptions {
 }
 
 const HOUR = 3_600_000;
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof QueueOptions>([
+  'store',
+  'name',
+  'workerId',
+  'visibilityTimeoutMs',
+  'pollIntervalMs',
+  'claimBatchSize',
+  'retryBaseDelayMs',
+  'retryMaxDelayMs',
+  'defaultMaxAttempts',
+  'completedRetentionMs',
+  'deadRetentionMs',
+  'idempotencyWindowMs',
+  'environment',
+  'logger',
+]);
 
 /**
  * Applies defaults and validates.
  *
- * @throws {InvalidQueueOptionsError} naming the first invalid option.
+ * @throws {InvalidQueueOptionsError} naming the first invalid (or unknown) option.
  */
 export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions {
   if (typeof options !== 'object' || (options as unknown) === null) throw new InvalidQueueOptionsError('options', options, 'must be an object with at least { store }');
+  assertKnownOptions(options, KNOWN_OPTIONS, (option, value, reason) => new InvalidQueueOptionsError(option, value, reason));
   const store = options.store as ObjectStore | undefined;
   if (store === undefined || typeof store.put !== 'function') throw new InvalidQueueOptionsError('store', store, 'an ObjectStore is required');
   const name = options.name ?? 'default';
@@ -97,6 +115,10 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
   assertDuration('completedRetentionMs', resolved.completedRetentionMs, 0);
   assertDuration('deadRetentionMs', resolved.deadRetentionMs, 0);
   assertDuration('idempotencyWindowMs', resolved.idempotencyWindowMs, 1);
+  if (resolved.idempotencyWindowMs > resolved.completedRetentionMs) {
+    // A purge within the window would forget the job the key names, and a duplicate would run.
+    throw new InvalidQueueOptionsError('idempotencyWindowMs', resolved.idempotencyWindowMs, `must be at most completedRetentionMs (${resolved.completedRetentionMs})`);
+  }
   return resolved;
 }
 

@@ -1,10 +1,13 @@
 import { connect, type Hub } from '@baton/coordinator-core';
-import { MemoryStore } from '@baton/storage';
+import { MemoryStore, type ObjectStore } from '@baton/storage';
 import { waitUntil } from '@tooling/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeJobRecord, parseJobRecord } from './job-record';
+import { claimJob } from './job-transitions';
 import { Queue } from './queue';
+import { QueueKeys } from './queue-keys';
 import { QueuePlugin } from './queue-plugin';
-import { FreezableTimers } from './test-support/freezable-timers';
+import { FreezableTimers, waitFor } from './test-support/freezable-timers';
 
 const TIMINGS = { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400 };
 const QUEUE = { name: 'emails', visibilityTimeoutMs: 400, pollIntervalMs: 10, retryBaseDelayMs: 0, retryMaxDelayMs: 0 };
@@ -92,5 +95,34 @@ describe('QueuePlugin on a hub', () => {
     await hub.disconnect();
     await expect(plugin.enqueue({ after: 'close' })).resolves.toBeTypeOf('string'); // the store is still there
     expect(hub.coordination.size).toBe(0);
+  });
+
+  it('a failing promotion does not skip recovery: a crashed claim is taken back although every promotion pass fails', async () => {
+    const memory = new MemoryStore();
+    const keys = new QueueKeys(QUEUE.name);
+    // A due delayed marker whose job cannot be read: every promotion pass fails on it.
+    const poisonId = '000000000poison000000';
+    await memory.put(keys.delayed(poisonId, 0), '', { contentType: 'application/octet-stream' });
+    const store: ObjectStore = {
+      capabilities: memory.capabilities,
+      description: `one unreadable delayed job over ${memory.description}`,
+      get: (key, options) => (key === keys.job(poisonId) ? Promise.reject(new Error('reading the delayed job failed')) : memory.get(key, options)),
+      put: (key, body, options) => memory.put(key, body, options),
+      delete: (key, options) => memory.delete(key, options),
+      deleteMany: (keys, options) => memory.deleteMany(keys, options),
+      list: (options) => memory.list(options),
+    };
+    const producer = new Queue({ store: memory, name: QUEUE.name });
+    const id = await producer.enqueue({ n: 1 });
+    const enqueued = parseJobRecord(keys.job(id), (await memory.get(keys.job(id)))?.body ?? new Uint8Array());
+    const claimed = claimJob(enqueued, { token: 'token', worker: 'crashed', claimedAt: 0, visibilityTimeoutMs: QUEUE.visibilityTimeoutMs, heartbeats: 0 });
+    await memory.put(keys.job(id), encodeJobRecord(claimed), { contentType: 'application/json' });
+    await memory.delete(keys.ready(id, enqueued.priority, enqueued.availableAt));
+    const hub = await connect(store, { globalCoordinator: TIMINGS });
+    hubs.push(hub);
+    const plugin = new QueuePlugin(QUEUE);
+    await hub.usePlugin(plugin);
+    await waitFor(async () => (await producer.getJob(id))?.state === 'ready', 10_000, 'the crashed claim to be recovered');
+    expect((await producer.getJob(id))?.history.map((attempt) => attempt.outcome)).toEqual(['expired']);
   });
 });

@@ -125,12 +125,24 @@ export class QueuePlugin implements HubPlugin {
 
   async #leaderDuties({ epoch, signal }: LeaderWorkContext): Promise<void> {
     const queue = this.queue;
-    await queue.promoteDueJobs({ epoch, signal });
-    await queue.recoverExpiredClaims({ epoch, signal });
+    // Each duty runs even when another failed (recovery must not wait on promotion); the failures
+    // are reported together afterwards.
+    const failures: unknown[] = [];
+    const run = async (duty: () => Promise<unknown>): Promise<void> => {
+      try {
+        await duty();
+      } catch (error) {
+        failures.push(error);
+      }
+    };
+    await run(() => queue.promoteDueJobs({ epoch, signal }));
+    await run(() => queue.recoverExpiredClaims({ epoch, signal }));
     const now = queue.options.environment.clock.monotonicNow();
     if (this.#lastPurgeAt === undefined || now - this.#lastPurgeAt >= (this.#options.purgeIntervalMs ?? 60_000)) {
       this.#lastPurgeAt = now;
-      await queue.purgeFinished({ epoch, signal });
+      await run(() => queue.purgeFinished({ epoch, signal }));
     }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} queue leader duties failed`);
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { bytesToText, isStorageError, listPages, type ObjectStore } from '@baton/storage';
+import { bytesToText, listPages, writeConditionally, type ObjectStore } from '@baton/storage';
+import { isAbortedBy } from './abort-reason';
 import { randomToken } from '@baton/plugin';
 import { InvalidJobOptionsError, JobNotFoundError } from './errors';
 import { resolveEnqueueOptions, type EnqueueOptions } from './job-options';
@@ -233,15 +234,10 @@ export class Queue {
         // Judged by this enqueuer's wall clock against the first enqueuer's: skew only moves the end of the window.
         if (stored.expiresAt > now) return stored;
       }
-      try {
-        await jobs.store.put(key, body, { ...condition, signal, contentType: 'application/json' });
-        return mine;
-      } catch (error) {
-        if (isStorageError(error, 'PRECONDITION_FAILED')) continue;
-        if (!isStorageError(error, 'OUTCOME_UNKNOWN')) throw error;
-        const current = await jobs.store.get(key);
-        if (current !== undefined && bytesToText(current.body) === body) return mine;
-      }
+      // Any failed or aborted write is settled by re-reading (see writeConditionally).
+      const outcome = await writeConditionally(jobs.store, key, body, condition, { signal, contentType: 'application/json' });
+      if (outcome.kind === 'written') return mine;
+      if (outcome.kind === 'not-applied' && isAbortedBy(outcome.error, signal)) throw outcome.error;
     }
     throw new Error(`The idempotency record for ${JSON.stringify(idempotencyKey)} kept changing during 5 attempts; retry the enqueue`);
   }

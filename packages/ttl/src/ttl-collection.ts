@@ -1,5 +1,6 @@
 import { sleep, throwIfAborted } from '@baton/storage';
 import { InvalidTTLOptionsError } from './errors';
+import { assertKnownOptionNames, type OptionNames } from './option-names';
 import { encodeRecordValue, type JsonValue } from './json-value';
 import { RecordRemoval } from './record-removal';
 import type { RecordStore, VersionedRecord } from './record-store';
@@ -19,6 +20,8 @@ export interface ExpiryOptions {
   /** Aborts the call. An aborted write may or may not have been applied. */
   signal?: AbortSignal;
 }
+
+const EXPIRY_OPTION_NAMES = { ttlMs: true, expiresAt: true, signal: true } as const satisfies OptionNames<ExpiryOptions>;
 
 /** A readable record, as `get` returns it. */
 export interface TTLEntry {
@@ -214,6 +217,7 @@ export class TTLCollection {
 
   #expiresAt(options: ExpiryOptions, defaultTtlMs: number | undefined): number {
     if (typeof options !== 'object' || (options as unknown) === null) throw new InvalidTTLOptionsError('options', options, 'an object with ttlMs or expiresAt');
+    assertKnownOptionNames(options, EXPIRY_OPTION_NAMES);
     const { ttlMs, expiresAt } = options;
     if (ttlMs !== undefined && expiresAt !== undefined) throw new InvalidTTLOptionsError('ttlMs', ttlMs, 'give ttlMs or expiresAt, not both');
     const now = this.#context.wallNow();

@@ -7,7 +7,7 @@ import { RecordRemoval } from './record-removal';
 import type { TTLContext } from './ttl-context';
 import { GRANULARITIES, type DueMarker } from './ttl-keys';
 import type { ExpiryDecision, ExpiryStrategy } from './ttl-options';
-import { TTL_RECORD_FORMAT, type TTLRecord } from './ttl-record';
+import { tombstoneWaitMs, TTL_RECORD_FORMAT, type TTLRecord } from './ttl-record';
 
 /** Options of one sweep. */
 export interface SweepOptions {
@@ -187,7 +187,7 @@ export class Sweeper {
     switch (record.state) {
       case 'tombstone': {
         // A removal that stopped half-way (its remover crashed, or passed its delete bound).
-        if (!this.#context.conditionalDelete && !this.#observedFor(record.key, current.etag, settings.tombstoneGraceMs)) {
+        if (!this.#context.conditionalDelete && !this.#observedFor(record.key, current.etag, tombstoneWaitMs(record.tombstone, settings.tombstoneGraceMs))) {
           report.deferred += 1;
           return 'done';
         }

@@ -318,6 +318,30 @@ function behaviourSuite(getStore: () => ObjectStore): void {
     expect(await writer.get('k')).toMatchObject({ value: 'new' });
   });
 
+  it('without conditional DELETE: a writer with a shorter grace than the remover still waits out the remover\'s window, so a live record survives', async () => {
+    const clock = new AdjustableClock();
+    const name = collectionName('mixed-grace');
+    const pausing = new PausingStore(getStore(), { conditionalDelete: false });
+    // The remover's window is 5 s (⅙ of its 30 s grace); the writer's own grace is only 600 ms.
+    const sweeper = open(name, clock, { tombstoneGraceMs: 30_000, tombstoneDeleteBoundMs: 5000 }, pausing);
+    const writer = open(name, clock, {}, new PausingStore(getStore(), { conditionalDelete: false }));
+    await writer.set('k', 'old', { ttlMs: 1000 });
+    clock.advance(1001);
+    const recordKey = `${sweeper.root}records/k`;
+    const held = pausing.holdNext(({ operation, key }) => operation === 'delete' && key === recordKey);
+    const sweeping = sweeper.sweep({ epoch: 1 });
+    await held.reached; // tombstone written, the remover's DELETE in flight (well within its 5 s window)
+    let written = false;
+    const setting = writer.set('k', 'new', { ttlMs: 60_000 }).then(() => (written = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    clock.advance(2000); // past the writer's own 600 ms grace, not past the tombstone's 30 s
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(written).toBe(false); // it honours the grace written in the tombstone
+    held.release();
+    await Promise.all([sweeping, setting]);
+    expect(await writer.get('k')).toMatchObject({ value: 'new' }); // the DELETE hit only the tombstone
+  });
+
   it('without conditional DELETE: a tombstone left past its bound is never deleted late; writers take over after the grace', async () => {
     const clock = new AdjustableClock();
     const name = collectionName('left');

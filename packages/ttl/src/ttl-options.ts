@@ -24,7 +24,10 @@ export interface ExpiredRecord {
 export interface ExpiryCallbackContext {
   /** The leadership epoch of the sweep. */
   epoch: number;
-  /** Aborted when this process stops leading: finish quickly or throw (the record is retried). */
+  /**
+   * Aborted when this process stops leading, or when its claim on the record is lost (the record
+   * was changed meanwhile): finish quickly or throw (the record is retried).
+   */
   signal: AbortSignal;
 }
 

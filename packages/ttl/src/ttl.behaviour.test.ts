@@ -258,6 +258,64 @@ function behaviourSuite(getStore: () => ObjectStore): void {
     expect(calls).toEqual(['k#2']);
   });
 
+  it('callback: a callback slower than callbackTimeoutMs is not run again while its claimer is alive (the claim is renewed)', async () => {
+    const clock = new AdjustableClock();
+    const name = collectionName('slow-callback');
+    const calls: string[] = [];
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const onExpire = async ({ key, attempt }: { key: string; attempt: number }): Promise<'delete'> => {
+      calls.push(`${key}#${attempt}`);
+      await finished;
+      return 'delete';
+    };
+    const claimer = open(name, clock, { strategy: 'callback', callbackTimeoutMs: 300, onExpire });
+    const other = open(name, clock, { strategy: 'callback', callbackTimeoutMs: 300, onExpire });
+    await claimer.set('k', 1, { ttlMs: 1000 });
+    clock.advance(1001);
+    const sweeping = claimer.sweep({ epoch: 1 });
+    await waitUntil(() => Promise.resolve(calls.length === 1));
+    // Another process sweeps for well over callbackTimeoutMs (real time: the renewals run on real timers).
+    for (let round = 0; round < 8; round += 1) {
+      await other.sweep({ epoch: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    expect(calls).toEqual(['k#1']);
+    finish();
+    expect((await sweeping).expired).toBe(1);
+    expect(calls).toEqual(['k#1']);
+    expect(await claimer.get('k')).toBeUndefined();
+  });
+
+  it('callback: the callback\'s signal aborts when its claim is lost (the record was rewritten meanwhile), and the rewrite survives', async () => {
+    const clock = new AdjustableClock();
+    const name = collectionName('claim-lost');
+    let aborted = false;
+    const claimer = open(name, clock, {
+      strategy: 'callback',
+      callbackTimeoutMs: 300,
+      onExpire: async (_record, { signal }): Promise<'delete'> => {
+        // Bounded, so that a signal that never aborts fails the test instead of hanging it.
+        await new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
+          }, { once: true });
+          setTimeout(resolve, 3000);
+        });
+        return 'delete';
+      },
+    });
+    await claimer.set('k', 'old', { ttlMs: 1000 });
+    clock.advance(1001);
+    const sweeping = claimer.sweep({ epoch: 1 });
+    await waitUntil(async () => (await getStore().get(`${claimer.root}records/k`).then((object) => (object === undefined ? '' : bytesToText(object.body)))).includes('"state":"claimed"'));
+    await claimer.set('k', 'new', { ttlMs: 60_000 });
+    await sweeping;
+    expect(aborted).toBe(true);
+    expect(await claimer.get('k')).toMatchObject({ value: 'new' });
+  });
+
   it('fences sweeps by epoch', async () => {
     const clock = new AdjustableClock();
     const name = collectionName('epoch');

@@ -2,6 +2,9 @@ import type { RecordStore, VersionedRecord } from './record-store';
 import type { TTLContext } from './ttl-context';
 import type { MarkerReference, TombstoneRecord } from './ttl-record';
 
+/** What the caller says about a removal; the rest of the tombstone is filled in here. */
+export type TombstoneReason = Omit<TombstoneRecord, 'token' | 'at' | 'deleteBoundMs' | 'graceMs'>;
+
 /** How a removal ended. */
 export type RemovalOutcome =
   /** The record is gone. */
@@ -24,10 +27,12 @@ export interface WrittenTombstone {
  *
  * Without it (Ceph RGW ignores `If-Match` on DELETE): compare-and-swap the record to a tombstone,
  * then DELETE unconditionally — but only within `tombstoneDeleteBoundMs` of starting the
- * tombstone write (monotonic clock), and with the DELETE itself aborted at that bound. Writers
- * never overwrite a tombstone before they have observed the same tombstone ETag for
- * `tombstoneGraceMs` (> 2 × the bound), so the unconditional DELETE can only ever hit the
- * tombstone, never a record written after it. A tombstone left behind is removed by a later sweep,
+ * tombstone write (monotonic clock, re-checked immediately before the DELETE), and with the DELETE
+ * itself aborted at that bound. The tombstone carries this remover's bound and grace
+ * (`deleteBoundMs`, `graceMs`), and writers never overwrite a tombstone before they have observed
+ * the same tombstone ETag for the longer of their own grace and the tombstone's (> 2 × the
+ * bound), so the unconditional DELETE can only ever hit the tombstone, never a record written
+ * after it — whatever options the other processes run with. A tombstone left behind is removed by a later sweep,
  * which re-tombstones it under the same rule.
  */
 export class RecordRemoval {
@@ -43,7 +48,7 @@ export class RecordRemoval {
    * Removes the version `current` of a record (see the class comment). `marker` is the marker a
    * tombstone names when `current` has none (so that a sweep finds a tombstone left behind).
    */
-  async remove(current: VersionedRecord, tombstone: Omit<TombstoneRecord, 'token' | 'at'>, signal?: AbortSignal, marker?: MarkerReference): Promise<RemovalOutcome> {
+  async remove(current: VersionedRecord, tombstone: TombstoneReason, signal?: AbortSignal, marker?: MarkerReference): Promise<RemovalOutcome> {
     if (this.#context.conditionalDelete) {
       return (await this.#records.deleteIfMatch(current.record.key, current.etag, signal)) ? 'removed' : 'lost';
     }
@@ -56,7 +61,7 @@ export class RecordRemoval {
    * Compare-and-swaps `current` to a tombstone naming the same marker (or `marker`); `undefined`
    * when it changed meanwhile.
    */
-  async tombstone(current: VersionedRecord, tombstone: Omit<TombstoneRecord, 'token' | 'at'>, signal?: AbortSignal, marker?: MarkerReference): Promise<WrittenTombstone | undefined> {
+  async tombstone(current: VersionedRecord, tombstone: TombstoneReason, signal?: AbortSignal, marker?: MarkerReference): Promise<WrittenTombstone | undefined> {
     const context = this.#context;
     const startedAt = context.monotonicNow();
     const named = current.record.marker === null ? marker : { ...current.record.marker, id: current.markerId };
@@ -64,7 +69,7 @@ export class RecordRemoval {
       state: 'tombstone',
       marker: named ?? null,
       claim: null,
-      tombstone: { ...tombstone, token: context.token(), at: context.wallNow() },
+      tombstone: { ...tombstone, token: context.token(), at: context.wallNow(), deleteBoundMs: context.options.tombstoneDeleteBoundMs, graceMs: context.options.tombstoneGraceMs },
       leaderEpoch: Math.max(current.record.leaderEpoch, tombstone.epoch),
     });
     const outcome = await this.#records.replace(record, current.etag, signal);

@@ -1,4 +1,4 @@
-import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
+import { isAbortError, isStorageError, writeConditionally, type ObjectStore, type StoredObject, type WriteCondition } from '@baton/storage';
 import type { TTLKeys } from './ttl-keys';
 import { encodeRecord, markerIdOf, parseRecord, type TTLRecord } from './ttl-record';
 
@@ -17,8 +17,9 @@ export type WriteOutcome = { kind: 'written'; current: VersionedRecord } | { kin
 
 /**
  * Reads and writes records and due markers. Every record write is conditional and its outcome is
- * always settled: a refusal (412) is a lost race; an unknown outcome (timeout, 5xx, 409) is
- * decided by re-reading — our exact bytes (they hold a fresh random version) mean we won.
+ * always settled by `writeConditionally`, the one rule shared with the queue: a refusal (412) is a
+ * lost race; any other failure or abort is an unknown outcome decided by re-reading — our exact
+ * bytes (they hold a fresh random version) mean we won.
  */
 export class RecordStore {
   readonly #store: ObjectStore;
@@ -86,21 +87,17 @@ export class RecordStore {
     await this.#store.delete(key, { signal });
   }
 
-  async #write(record: TTLRecord, condition: { ifNoneMatch: '*' } | { ifMatch: string }, signal: AbortSignal | undefined): Promise<WriteOutcome> {
-    const key = this.#keys.record(record.key);
+  async #write(record: TTLRecord, condition: WriteCondition, signal: AbortSignal | undefined): Promise<WriteOutcome> {
     const body = encodeRecord(record);
-    try {
-      const { etag } = await this.#store.put(key, body, { ...condition, signal, contentType: 'application/json' });
-      return { kind: 'written', current: { record, etag, markerId: markerIdOf(record, body) } };
-    } catch (error) {
-      if (isStorageError(error, 'PRECONDITION_FAILED')) return { kind: 'lost' };
-      if (!isStorageError(error, 'OUTCOME_UNKNOWN') && !(error instanceof Error && error.name === 'AbortError')) throw error;
-      // The write may or may not have landed: the stored bytes decide. The re-read does not use
-      // the caller's signal, which may be why the write was abandoned.
-      const current = await this.#store.get(key);
-      if (current !== undefined && bytesToText(current.body) === body) return { kind: 'written', current: { record, etag: current.etag, markerId: markerIdOf(record, body) } };
-      if (!isStorageError(error, 'OUTCOME_UNKNOWN')) throw error; // aborted and not applied: report the abort
-      return { kind: 'lost' };
+    const outcome = await writeConditionally(this.#store, this.#keys.record(record.key), body, condition, { signal, contentType: 'application/json' });
+    switch (outcome.kind) {
+      case 'written':
+        return { kind: 'written', current: { record, etag: outcome.etag, markerId: markerIdOf(record, body) } };
+      case 'refused':
+        return { kind: 'lost' };
+      case 'not-applied':
+        if (isAbortError(outcome.error)) throw outcome.error; // aborted and not in effect: report the abort
+        return { kind: 'lost' };
     }
   }
 }

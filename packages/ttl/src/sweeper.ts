@@ -3,11 +3,12 @@ import { CountingStore, deleteKeys, throwIfAborted } from '@baton/storage';
 import { InvalidTTLOptionsError, StaleEpochError } from './errors';
 import type { MetricsRecorder } from './ttl-metrics';
 import type { RecordStore, VersionedRecord } from './record-store';
+import { ClaimRenewal } from './claim-renewal';
 import { RecordRemoval } from './record-removal';
 import type { TTLContext } from './ttl-context';
 import { GRANULARITIES, type DueMarker } from './ttl-keys';
 import type { ExpiryDecision, ExpiryStrategy } from './ttl-options';
-import { TTL_RECORD_FORMAT, type TTLRecord } from './ttl-record';
+import { tombstoneWaitMs, TTL_RECORD_FORMAT, type TTLRecord } from './ttl-record';
 
 /** Options of one sweep. */
 export interface SweepOptions {
@@ -187,7 +188,7 @@ export class Sweeper {
     switch (record.state) {
       case 'tombstone': {
         // A removal that stopped half-way (its remover crashed, or passed its delete bound).
-        if (!this.#context.conditionalDelete && !this.#observedFor(record.key, current.etag, settings.tombstoneGraceMs)) {
+        if (!this.#context.conditionalDelete && !this.#observedFor(record.key, current.etag, tombstoneWaitMs(record.tombstone, settings.tombstoneGraceMs))) {
           report.deferred += 1;
           return 'done';
         }
@@ -320,9 +321,12 @@ export class Sweeper {
 
   /**
    * The callback strategy: claim the record (compare-and-swap), call the user's function, and
-   * apply its decision by compare-and-swap on the claim's ETag. The decision is applied even if
-   * leadership was lost meanwhile: the claim is still ours unless the record changed, and a new
-   * leader leaves a claim alone for `callbackTimeoutMs`, so the callback is not run twice.
+   * apply its decision by compare-and-swap on the claim's ETag. While the callback runs, the claim
+   * is renewed (see {@link ClaimRenewal}), so a callback slower than `callbackTimeoutMs` is not
+   * taken over while its claimer leads; the callback's signal aborts when leadership or the claim
+   * is lost. The decision is applied even if leadership was lost meanwhile: the claim is still
+   * ours unless the record changed, and a new leader leaves a claim alone for `callbackTimeoutMs`
+   * after its last renewal.
    */
   async #runCallback(marker: DueMarker, current: VersionedRecord, attempt: number, options: SweepOptions, report: SweepReport): Promise<Step> {
     const context = this.#context;
@@ -339,21 +343,21 @@ export class Sweeper {
     const claim = await this.#records.replace(claimed, current.etag, options.signal);
     if (claim.kind === 'lost') return 'lost';
     this.#ownClaims.add(token);
-    const held = claim.current;
+    const renewal = new ClaimRenewal(context, this.#records, claim.current, options.signal);
     try {
       let decision: ExpiryDecision | Error;
       try {
+        const signal = options.signal === undefined ? renewal.signal : AbortSignal.any([options.signal, renewal.signal]);
         decision = validateDecision(
-          await (settings.onExpire as NonNullable<typeof settings.onExpire>)(
-            { key: record.key, value: record.value, expiresAt: record.expiresAt ?? 0, attempt },
-            { epoch: options.epoch, signal: options.signal ?? new AbortController().signal },
-          ),
+          await (settings.onExpire as NonNullable<typeof settings.onExpire>)({ key: record.key, value: record.value, expiresAt: record.expiresAt ?? 0, attempt }, { epoch: options.epoch, signal }),
         );
       } catch (error) {
         decision = error instanceof Error ? error : new Error(String(error));
       }
+      const held = await renewal.stop();
       return await this.#applyDecision(marker, held, decision, attempt, options, report);
     } finally {
+      await renewal.stop();
       this.#ownClaims.delete(token);
     }
   }

@@ -1,5 +1,6 @@
 import { sleep, throwIfAborted } from '@baton/storage';
 import { InvalidTTLOptionsError } from './errors';
+import { assertKnownOptionNames, type OptionNames } from './option-names';
 import { encodeRecordValue, type JsonValue } from './json-value';
 import { RecordRemoval } from './record-removal';
 import type { RecordStore, VersionedRecord } from './record-store';
@@ -8,7 +9,7 @@ import { TTLContext } from './ttl-context';
 import { assertValidRecordKey } from './ttl-keys';
 import { MetricsRecorder, type TTLMetrics } from './ttl-metrics';
 import { assertInteger, MAX_TTL_MS, resolveTTLOptions, type ResolvedTTLOptions, type TTLCollectionOptions } from './ttl-options';
-import { isVisible, TTL_RECORD_FORMAT, type MarkerReference, type TTLRecord } from './ttl-record';
+import { isVisible, tombstoneWaitMs, TTL_RECORD_FORMAT, type MarkerReference, type TTLRecord } from './ttl-record';
 
 /** When a record expires: after `ttlMs` from now, or at `expiresAt` (wall ms). Give one. */
 export interface ExpiryOptions {
@@ -19,6 +20,8 @@ export interface ExpiryOptions {
   /** Aborts the call. An aborted write may or may not have been applied. */
   signal?: AbortSignal;
 }
+
+const EXPIRY_OPTION_NAMES = { ttlMs: true, expiresAt: true, signal: true } as const satisfies OptionNames<ExpiryOptions>;
 
 /** A readable record, as `get` returns it. */
 export interface TTLEntry {
@@ -107,7 +110,7 @@ export class TTLCollection {
         outcome = await this.#records.create(record(0), signal);
         continue;
       }
-      if (current.record.state === 'tombstone' && !(await tombstones.mayOverwrite(current.etag, signal))) continue;
+      if (current.record.state === 'tombstone' && !(await tombstones.mayOverwrite(current, signal))) continue;
       const replacement = record(current.record.leaderEpoch);
       await markers.ensureFor(replacement);
       outcome = await this.#records.replace(replacement, current.etag, signal);
@@ -214,6 +217,7 @@ export class TTLCollection {
 
   #expiresAt(options: ExpiryOptions, defaultTtlMs: number | undefined): number {
     if (typeof options !== 'object' || (options as unknown) === null) throw new InvalidTTLOptionsError('options', options, 'an object with ttlMs or expiresAt');
+    assertKnownOptionNames(options, EXPIRY_OPTION_NAMES);
     const { ttlMs, expiresAt } = options;
     if (ttlMs !== undefined && expiresAt !== undefined) throw new InvalidTTLOptionsError('ttlMs', ttlMs, 'give ttlMs or expiresAt, not both');
     const now = this.#context.wallNow();
@@ -252,7 +256,8 @@ class MarkerWriter {
 
 /**
  * A writer's patience with a tombstone: it may overwrite one only after observing the same
- * tombstone ETag for `tombstoneGraceMs` on its monotonic clock (its remover has crashed); until
+ * tombstone ETag on its monotonic clock for the longer of its own `tombstoneGraceMs` and the grace
+ * written in the tombstone by its remover (see `tombstoneWaitMs`): its remover has crashed. Until
  * then it polls, expecting the remover's DELETE within moments.
  */
 class TombstoneWait {
@@ -265,13 +270,13 @@ class TombstoneWait {
     this.#context = context;
   }
 
-  /** True when the tombstone at `etag` may be overwritten now; otherwise waits a poll interval and returns false. */
-  async mayOverwrite(etag: string, signal: AbortSignal | undefined): Promise<boolean> {
+  /** True when the tombstone `current` may be overwritten now; otherwise waits a poll interval and returns false. */
+  async mayOverwrite(current: VersionedRecord, signal: AbortSignal | undefined): Promise<boolean> {
     const now = this.#context.monotonicNow();
-    if (this.#etag !== etag) {
-      this.#etag = etag;
+    if (this.#etag !== current.etag) {
+      this.#etag = current.etag;
       this.#firstSeenAt = now;
-    } else if (now - this.#firstSeenAt >= this.#context.options.tombstoneGraceMs) {
+    } else if (now - this.#firstSeenAt >= tombstoneWaitMs(current.record.tombstone, this.#context.options.tombstoneGraceMs)) {
       return true;
     }
     await sleep(this.#pollMs, signal, this.#context.options.environment.timers);

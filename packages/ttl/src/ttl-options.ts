@@ -2,6 +2,7 @@ import { silentLogger, systemEnvironment, type CoordinatorEnvironment, type Logg
 import { assertValidPrefix, type ObjectStore } from '@baton/storage';
 import { InvalidTTLOptionsError } from './errors';
 import type { JsonValue } from './json-value';
+import { assertKnownOptionNames, type OptionNames } from './option-names';
 import { GRANULARITIES, type Granularity } from './ttl-keys';
 
 /** What the sweeper does with an expired record. */
@@ -23,7 +24,10 @@ export interface ExpiredRecord {
 export interface ExpiryCallbackContext {
   /** The leadership epoch of the sweep. */
   epoch: number;
-  /** Aborted when this process stops leading: finish quickly or throw (the record is retried). */
+  /**
+   * Aborted when this process stops leading, or when its claim on the record is lost (the record
+   * was changed meanwhile): finish quickly or throw (the record is retried).
+   */
   signal: AbortSignal;
 }
 
@@ -97,6 +101,25 @@ export interface ResolvedTTLOptions {
   logger: Logger;
 }
 
+/** The option names of {@link TTLCollectionOptions}. */
+export const TTL_COLLECTION_OPTION_NAMES = {
+  store: true,
+  collection: true,
+  strategy: true,
+  onExpire: true,
+  defaultTtlMs: true,
+  granularity: true,
+  archivePrefix: true,
+  tombstoneGraceMs: true,
+  tombstoneDeleteBoundMs: true,
+  callbackTimeoutMs: true,
+  callbackRetryBaseMs: true,
+  callbackRetryMaxMs: true,
+  sweepConcurrency: true,
+  environment: true,
+  logger: true,
+} as const satisfies OptionNames<TTLCollectionOptions>;
+
 const STRATEGIES: readonly ExpiryStrategy[] = ['hard-delete', 'soft-delete', 'archive', 'callback'];
 /** The longest TTL accepted: 100 years. */
 export const MAX_TTL_MS = 100 * 365 * 86_400_000;
@@ -104,10 +127,11 @@ export const MAX_TTL_MS = 100 * 365 * 86_400_000;
 /**
  * Applies defaults and validates.
  *
- * @throws {InvalidTTLOptionsError} naming the first invalid option.
+ * @throws {InvalidTTLOptionsError} naming the first invalid (or unknown) option.
  */
 export function resolveTTLOptions(options: TTLCollectionOptions): ResolvedTTLOptions {
   if (typeof options !== 'object' || (options as unknown) === null) throw new InvalidTTLOptionsError('options', options, 'must be an object with at least { store }');
+  assertKnownOptionNames(options, TTL_COLLECTION_OPTION_NAMES);
   const store = options.store as ObjectStore | undefined;
   if (store === undefined || typeof store.put !== 'function') throw new InvalidTTLOptionsError('store', store, 'an ObjectStore is required');
   const collection = options.collection ?? 'default';

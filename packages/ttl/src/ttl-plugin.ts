@@ -3,7 +3,8 @@ import type { CoordinationMode, LeaderWorkContext, LeadershipChange } from '@bat
 import type { SweepReport } from './sweeper';
 import { TTLCollection, type ExpiryOptions, type TTLEntry } from './ttl-collection';
 import type { TTLMetrics } from './ttl-metrics';
-import type { TTLCollectionOptions } from './ttl-options';
+import { assertKnownOptionNames, type OptionNames } from './option-names';
+import { TTL_COLLECTION_OPTION_NAMES, type TTLCollectionOptions } from './ttl-options';
 
 /** Options for {@link TTLPlugin}: the collection's own options, minus the store (the hub's is used). */
 export interface TTLPluginOptions extends Omit<TTLCollectionOptions, 'store' | 'logger'> {
@@ -16,6 +17,15 @@ export interface TTLPluginOptions extends Omit<TTLCollectionOptions, 'store' | '
   /** The pause between two sweeps of the leader, in ms. Default 10000. */
   sweepIntervalMs?: number;
 }
+
+const { store: _store, logger: _logger, ...PLUGIN_COLLECTION_OPTION_NAMES } = TTL_COLLECTION_OPTION_NAMES;
+const TTL_PLUGIN_OPTION_NAMES = {
+  ...PLUGIN_COLLECTION_OPTION_NAMES,
+  pluginName: true,
+  namespace: true,
+  coordinationMode: true,
+  sweepIntervalMs: true,
+} as const satisfies OptionNames<TTLPluginOptions>;
 
 /**
  * TTL records as a hub plugin: `await hub.usePlugin(new TTLPlugin({ collection: 'sessions' }))`.
@@ -35,7 +45,9 @@ export class TTLPlugin implements HubPlugin {
   #leadership: PluginLeadership | undefined;
   readonly #sweepListeners = new Set<(report: SweepReport & { epoch: number }) => void>();
 
+  /** @throws {InvalidTTLOptionsError} naming an unknown option. */
   constructor(options: TTLPluginOptions = {}) {
+    assertKnownOptionNames(options, TTL_PLUGIN_OPTION_NAMES);
     this.#options = options;
     const collection = options.collection ?? 'default';
     this.name = options.pluginName ?? (collection === 'default' ? 'ttl' : `ttl-${collection}`);

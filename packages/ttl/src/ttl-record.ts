@@ -55,6 +55,28 @@ export interface TombstoneRecord {
   reason: 'expired' | 'deleted';
   /** Whether the record is to be archived before it goes (its value is kept in the tombstone then). */
   archive: boolean;
+  /**
+   * The remover's delete window: it sends its unconditional DELETE only within this long (its
+   * monotonic clock) of starting to write the tombstone, aborted at its end. Absent in tombstones
+   * written before this field existed.
+   */
+  deleteBoundMs?: number;
+  /**
+   * How long every writer must observe this tombstone unchanged before it may overwrite it: the
+   * remover's `tombstoneGraceMs` (> 2 × `deleteBoundMs`). Written here so that the rule holds
+   * whatever grace the other processes are configured with (see {@link tombstoneWaitMs}).
+   */
+  graceMs?: number;
+}
+
+/**
+ * How long a process whose own grace is `ownGraceMs` must observe `tombstone` unchanged before it
+ * may overwrite it: the longer of its own grace and the grace written into the tombstone by its
+ * remover — never only its own option, which says nothing about the remover's window.
+ */
+export function tombstoneWaitMs(tombstone: TombstoneRecord | null, ownGraceMs: number): number {
+  const written = tombstone?.graceMs;
+  return typeof written === 'number' && Number.isFinite(written) ? Math.max(ownGraceMs, written) : ownGraceMs;
 }
 
 /** The last callback failure, kept for retries. */

@@ -258,6 +258,64 @@ function behaviourSuite(getStore: () => ObjectStore): void {
     expect(calls).toEqual(['k#2']);
   });
 
+  it('callback: a callback slower than callbackTimeoutMs is not run again while its claimer is alive (the claim is renewed)', async () => {
+    const clock = new AdjustableClock();
+    const name = collectionName('slow-callback');
+    const calls: string[] = [];
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const onExpire = async ({ key, attempt }: { key: string; attempt: number }): Promise<'delete'> => {
+      calls.push(`${key}#${attempt}`);
+      await finished;
+      return 'delete';
+    };
+    const claimer = open(name, clock, { strategy: 'callback', callbackTimeoutMs: 300, onExpire });
+    const other = open(name, clock, { strategy: 'callback', callbackTimeoutMs: 300, onExpire });
+    await claimer.set('k', 1, { ttlMs: 1000 });
+    clock.advance(1001);
+    const sweeping = claimer.sweep({ epoch: 1 });
+    await waitUntil(() => Promise.resolve(calls.length === 1));
+    // Another process sweeps for well over callbackTimeoutMs (real time: the renewals run on real timers).
+    for (let round = 0; round < 8; round += 1) {
+      await other.sweep({ epoch: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    expect(calls).toEqual(['k#1']);
+    finish();
+    expect((await sweeping).expired).toBe(1);
+    expect(calls).toEqual(['k#1']);
+    expect(await claimer.get('k')).toBeUndefined();
+  });
+
+  it('callback: the callback\'s signal aborts when its claim is lost (the record was rewritten meanwhile), and the rewrite survives', async () => {
+    const clock = new AdjustableClock();
+    const name = collectionName('claim-lost');
+    let aborted = false;
+    const claimer = open(name, clock, {
+      strategy: 'callback',
+      callbackTimeoutMs: 300,
+      onExpire: async (_record, { signal }): Promise<'delete'> => {
+        // Bounded, so that a signal that never aborts fails the test instead of hanging it.
+        await new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
+          }, { once: true });
+          setTimeout(resolve, 3000);
+        });
+        return 'delete';
+      },
+    });
+    await claimer.set('k', 'old', { ttlMs: 1000 });
+    clock.advance(1001);
+    const sweeping = claimer.sweep({ epoch: 1 });
+    await waitUntil(async () => (await getStore().get(`${claimer.root}records/k`).then((object) => (object === undefined ? '' : bytesToText(object.body)))).includes('"state":"claimed"'));
+    await claimer.set('k', 'new', { ttlMs: 60_000 });
+    await sweeping;
+    expect(aborted).toBe(true);
+    expect(await claimer.get('k')).toMatchObject({ value: 'new' });
+  });
+
   it('fences sweeps by epoch', async () => {
     const clock = new AdjustableClock();
     const name = collectionName('epoch');
@@ -316,6 +374,30 @@ function behaviourSuite(getStore: () => ObjectStore): void {
     held.release();
     await Promise.all([sweeping, setting]);
     expect(await writer.get('k')).toMatchObject({ value: 'new' });
+  });
+
+  it('without conditional DELETE: a writer with a shorter grace than the remover still waits out the remover\'s window, so a live record survives', async () => {
+    const clock = new AdjustableClock();
+    const name = collectionName('mixed-grace');
+    const pausing = new PausingStore(getStore(), { conditionalDelete: false });
+    // The remover's window is 5 s (⅙ of its 30 s grace); the writer's own grace is only 600 ms.
+    const sweeper = open(name, clock, { tombstoneGraceMs: 30_000, tombstoneDeleteBoundMs: 5000 }, pausing);
+    const writer = open(name, clock, {}, new PausingStore(getStore(), { conditionalDelete: false }));
+    await writer.set('k', 'old', { ttlMs: 1000 });
+    clock.advance(1001);
+    const recordKey = `${sweeper.root}records/k`;
+    const held = pausing.holdNext(({ operation, key }) => operation === 'delete' && key === recordKey);
+    const sweeping = sweeper.sweep({ epoch: 1 });
+    await held.reached; // tombstone written, the remover's DELETE in flight (well within its 5 s window)
+    let written = false;
+    const setting = writer.set('k', 'new', { ttlMs: 60_000 }).then(() => (written = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    clock.advance(2000); // past the writer's own 600 ms grace, not past the tombstone's 30 s
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(written).toBe(false); // it honours the grace written in the tombstone
+    held.release();
+    await Promise.all([sweeping, setting]);
+    expect(await writer.get('k')).toMatchObject({ value: 'new' }); // the DELETE hit only the tombstone
   });
 
   it('without conditional DELETE: a tombstone left past its bound is never deleted late; writers take over after the grace', async () => {

@@ -203,6 +203,22 @@ describe('GlobalCoordinator', () => {
     await waitUntil(() => coordinator.isLeader, 2000);
   });
 
+  it('finds the leadership signal aborted when read past the renew deadline, before its timer could fire', async () => {
+    let now = 0;
+    const clock = { monotonicNow: () => now, wallNow: () => Date.now() };
+    const hub = await connect(new MemoryStore(), { globalCoordinator: FAST, environment: { clock } });
+    hubs.push(hub);
+    const coordinator = await hub.getGlobalCoordinator('default');
+    const signal = coordinator.leadershipSignal();
+    expect(signal?.aborted).toBe(false);
+    // An event-loop stall: the monotonic clock passes the 200 ms renew deadline, no timer has run.
+    now += 201;
+    expect(coordinator.isLeader).toBe(false);
+    expect(signal?.aborted).toBe(true);
+    expect(signal?.reason).toBeInstanceOf(LeadershipLostError);
+    expect(() => signal?.throwIfAborted()).toThrow(LeadershipLostError);
+  });
+
   it('leaves no timers, listeners or memory behind over 10,000 start/stop and subscribe/unsubscribe cycles', async () => {
     setFlagsFromString('--expose-gc');
     const collect = runInNewContext('gc') as () => void;

@@ -123,7 +123,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   #cycles: Promise<unknown> = Promise.resolve();
   #announcedLeader: string | null = null;
   #announcedEpoch = 0;
-  #leadership: { controller: AbortController; epoch: number } | undefined;
+  #leadership: { controller: AbortController; signal: AbortSignal; epoch: number } | undefined;
   #lastPruneAt: number | undefined;
   #lastRenewalLogAt: number | undefined;
   #counters = { heartbeatCount: 0, electionCount: 0, leaderChanges: 0, lastHeartbeatTime: 0, cycleFailures: 0 };
@@ -246,9 +246,12 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     return this.#election.epoch;
   }
 
-  /** While leading, a signal aborted the moment this worker stops leading; otherwise `undefined`. */
+  /**
+   * While leading, a signal aborted the moment this worker stops leading; otherwise `undefined`.
+   * Reading it past the renew deadline finds it aborted even before the deadline's timer ran.
+   */
   leadershipSignal(): AbortSignal | undefined {
-    return this.isLeader ? this.#leadership?.controller.signal : undefined;
+    return this.isLeader ? this.#leadership?.signal : undefined;
   }
 
   /** Workers whose registration is not stale, as observed from here (one LIST plus one GET each). */
@@ -461,7 +464,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       this.#endLeadership(this.#running ? 'the lease was lost or not renewed before the renew deadline' : 'stopped');
     }
     if (isLeader && this.#leadership === undefined) {
-      this.#leadership = { controller: new AbortController(), epoch: this.#election.epoch };
+      this.#leadership = this.#beginLeadership(this.#election.epoch);
       this.#emitSafely('leadership:acquired', { namespace: this.namespace, epoch: this.#election.epoch });
     }
     const leader = isLeader ? this.workerId : this.#election.leader;
@@ -482,6 +485,43 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       timestamp: change.timestamp,
     });
     for (const plugin of this.subscribedPlugins.values()) this.#notifyPlugin(plugin, change);
+  }
+
+  /**
+   * A term's signal. Its `aborted`, `reason` and `throwIfAborted` first compare the renew deadline
+   * with the monotonic clock, so code resuming after an event-loop stall never finds it live
+   * while this worker no longer leads, whether or not the deadline's timer has fired yet.
+   */
+  #beginLeadership(epoch: number): { controller: AbortController; signal: AbortSignal; epoch: number } {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const native = Object.getPrototypeOf(signal) as AbortSignal;
+    const nativeAborted = (): boolean => Reflect.get<AbortSignal, 'aborted'>(native, 'aborted', signal);
+    const check = (): void => {
+      if (nativeAborted() || (this.#election.isLeader && this.#election.epoch === epoch)) return;
+      controller.abort(new LeadershipLostError(this.namespace, epoch, 'the renew deadline passed'));
+    };
+    Object.defineProperties(signal, {
+      aborted: {
+        get: (): boolean => {
+          check();
+          return nativeAborted();
+        },
+      },
+      reason: {
+        get: (): unknown => {
+          check();
+          return Reflect.get(native, 'reason', signal);
+        },
+      },
+      throwIfAborted: {
+        value: (): void => {
+          check();
+          native.throwIfAborted.call(signal);
+        },
+      },
+    });
+    return { controller, signal, epoch };
   }
 
   #endLeadership(reason: string): void {

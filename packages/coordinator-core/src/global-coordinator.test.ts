@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CoordinatedPlugin, LeadershipChange, Logger } from '@baton/plugin';
-import { MemoryStore, UnsafeStoreError, type ObjectBody, type PutOptions } from '@baton/storage';
+import { MemoryStore, UnsafeStoreError, type GetOptions, type ObjectBody, type PutOptions } from '@baton/storage';
 import { waitUntil } from '@tooling/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GlobalCoordinatorOptions } from './config';
@@ -219,6 +219,22 @@ describe('GlobalCoordinator', () => {
     expect(() => signal?.throwIfAborted()).toThrow(LeadershipLostError);
   });
 
+  it('ends leadership at the renew deadline while stop() waits on a hung renewal', async () => {
+    const store = new HangingStore();
+    const coordinator = await (await hubOn(store)).getGlobalCoordinator('default');
+    const signal = coordinator.leadershipSignal();
+    let abortedAt: number | undefined;
+    signal?.addEventListener('abort', () => (abortedAt = performance.now()));
+    store.hanging = true;
+    await waitUntil(() => store.hung > 0, 2000);
+    const deadlineAt = performance.now() + (coordinator.getMetrics().renewDeadlineRemainingMs ?? 0);
+    const stopped = coordinator.stop();
+    await waitUntil(() => abortedAt !== undefined, 2000);
+    expect(abortedAt).toBeLessThan(deadlineAt + 15);
+    store.hanging = false;
+    await stopped;
+  });
+
   it('leaves no timers, listeners or memory behind over 10,000 start/stop and subscribe/unsubscribe cycles', async () => {
     setFlagsFromString('--expose-gc');
     const collect = runInNewContext('gc') as () => void;
@@ -283,6 +299,22 @@ describe('GlobalCoordinator', () => {
 class IgnoresConditionsStore extends MemoryStore {
   override put(key: string, body: ObjectBody, options: PutOptions = {}) {
     return super.put(key, body, { signal: options.signal });
+  }
+}
+
+/** While `hanging` is set, every request waits until its signal aborts. */
+class HangingStore extends MemoryStore {
+  hanging = false;
+  hung = 0;
+  override put(key: string, body: ObjectBody, options: PutOptions = {}) {
+    return this.hanging ? this.#hang(options.signal) : super.put(key, body, options);
+  }
+  override get(key: string, options: GetOptions = {}) {
+    return this.hanging ? this.#hang(options.signal) : super.get(key, options);
+  }
+  #hang(signal: AbortSignal | undefined): Promise<never> {
+    this.hung += 1;
+    return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
   }
 }
 

@@ -218,15 +218,18 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
-    this.#clearTimers();
+    // The deadline timer stays: leadership ends at the renew deadline whatever stop() waits for.
+    this.#clearHeartbeatTimer();
     await this.#cycles.catch(() => undefined);
     await this.#maintenance;
     if (this.#election.isLeader) {
+      this.#armRenewDeadline();
       await this.#stopPluginLeaderWork();
       this.#endLeadership('stopped');
       const released = await this.#election.release();
       this.#log('info', released ? 'Lease released' : 'Lease not released (it will expire)');
     }
+    this.#clearTimers();
     this.#reconcileLeadership();
     try {
       await this.#registry.unregister();
@@ -350,8 +353,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     if (!this.#running) return;
     const clock = this.#environment.clock;
     const startedAt = clock.monotonicNow();
-    if (this.heartbeatTimer !== null) this.#environment.timers.clearTimeout(this.heartbeatTimer);
-    this.heartbeatTimer = null;
+    this.#clearHeartbeatTimer();
     // A request that hangs must not hold the lease hostage: a leader gives up at its renew
     // deadline (it has stopped leading by then anyway); a follower after as long, which costs
     // nobody anything (a claim's own deadline starts at its write).
@@ -593,16 +595,30 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
 
     // A leader's renew deadline always gets a timer, so its work signal aborts on time even while
     // a slow renewal is in flight; a follower's takeover moment only when it precedes the next beat.
+    if (this.#election.isLeader) {
+      this.#armRenewDeadline();
+      return;
+    }
+    const takeoverAt = this.#election.takeoverPossibleAt;
+    this.#armElectionTimer(takeoverAt !== undefined && takeoverAt < now + delay ? takeoverAt : undefined);
+  }
+
+  /** Arms the election timer for this leader's current renew deadline. */
+  #armRenewDeadline(): void {
+    this.#armElectionTimer(this.#election.renewDeadlineAt);
+  }
+
+  /** Replaces the election timer with one at `deadline` (monotonic), or with none. */
+  #armElectionTimer(deadline: number | undefined): void {
+    const { clock, timers } = this.#environment;
     if (this.electionTimer !== null) timers.clearTimeout(this.electionTimer);
     this.electionTimer = null;
-    const deadline = this.#election.isLeader ? this.#election.renewDeadlineAt : this.#election.takeoverPossibleAt;
-    if (deadline !== undefined && (this.#election.isLeader || deadline < now + delay)) {
-      this.electionTimer = timers.setTimeout(() => {
-        this.electionTimer = null;
-        this.#reconcileLeadership();
-        if (!this.#election.isLeader) void this._heartbeatCycle();
-      }, Math.max(0, deadline - now) + 1);
-    }
+    if (deadline === undefined) return;
+    this.electionTimer = timers.setTimeout(() => {
+      this.electionTimer = null;
+      this.#reconcileLeadership();
+      if (!this.#election.isLeader) void this._heartbeatCycle();
+    }, Math.max(0, deadline - clock.monotonicNow()) + 1);
   }
 
   /** Emits an event; a listener that throws is logged and cannot break the election loop. */
@@ -637,12 +653,14 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     return this.#election.isLeader;
   }
 
-  #clearTimers(): void {
-    const timers = this.#environment.timers;
-    if (this.heartbeatTimer !== null) timers.clearTimeout(this.heartbeatTimer);
-    if (this.electionTimer !== null) timers.clearTimeout(this.electionTimer);
+  #clearHeartbeatTimer(): void {
+    if (this.heartbeatTimer !== null) this.#environment.timers.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
-    this.electionTimer = null;
+  }
+
+  #clearTimers(): void {
+    this.#clearHeartbeatTimer();
+    this.#armElectionTimer(undefined);
   }
 
   #log(level: keyof Logger, message: string, context: Record<string, unknown> = {}): void {

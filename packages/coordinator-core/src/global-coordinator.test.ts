@@ -235,6 +235,21 @@ describe('GlobalCoordinator', () => {
     await stopped;
   });
 
+  it("retries a new leader's registration until it carries the new term's epoch", async () => {
+    const store = new FlakyStore();
+    const first = await (await hubOn(store)).getGlobalCoordinator('default');
+    const second = await (await hubOn(store)).getGlobalCoordinator('default');
+    store.failingKey = second._getWorkerKey(second.workerId);
+    await first.stop();
+    await waitUntil(() => second.isLeader, 2000);
+    // Its registration's first write failed; later passes must write it for this term.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    store.failingKey = undefined;
+    // Well before the registration's own refresh interval (workerTimeout / 3) comes round.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await registeredEpoch(store, second._getWorkerKey(second.workerId))).toBe(second.getEpoch());
+  });
+
   it('leaves no timers, listeners or memory behind over 10,000 start/stop and subscribe/unsubscribe cycles', async () => {
     setFlagsFromString('--expose-gc');
     const collect = runInNewContext('gc') as () => void;
@@ -318,11 +333,18 @@ class HangingStore extends MemoryStore {
   }
 }
 
-/** Fails every write while `failing` is set. */
+/** The epoch in a worker's stored registration. */
+async function registeredEpoch(store: MemoryStore, key: string): Promise<number | undefined> {
+  const stored = await store.get(key);
+  return stored === undefined ? undefined : (JSON.parse(new TextDecoder().decode(stored.body)) as { epoch?: number }).epoch;
+}
+
+/** Fails every write while `failing` is set, and every write of `failingKey`. */
 class FlakyStore extends MemoryStore {
   failing = false;
+  failingKey: string | undefined;
   override put(key: string, body: ObjectBody, options: PutOptions = {}) {
-    if (this.failing) return Promise.reject(new Error('simulated outage'));
+    if (this.failing || key === this.failingKey) return Promise.reject(new Error('simulated outage'));
     return super.put(key, body, options);
   }
 }

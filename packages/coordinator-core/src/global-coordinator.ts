@@ -125,6 +125,8 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   #announcedEpoch = 0;
   #leadership: { controller: AbortController; signal: AbortSignal; epoch: number } | undefined;
   #lastPruneAt: number | undefined;
+  /** The epoch of the last term this worker's registration was written for as leader. */
+  #registeredTerm: number | undefined;
   #lastRenewalLogAt: number | undefined;
   #counters = { heartbeatCount: 0, electionCount: 0, leaderChanges: 0, lastHeartbeatTime: 0, cycleFailures: 0 };
 
@@ -367,7 +369,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       this.#reconcileLeadership();
       // stop() may have run during the awaits above.
       if (this.#isStopped()) return;
-      this.#startRegistrationMaintenance(report.kind === 'acquired');
+      this.#startRegistrationMaintenance();
       this.#log('debug', 'Heartbeat cycle executed', { outcome: report.kind });
       this.#emitSafely('heartbeat', { namespace: this.namespace, outcome: report.kind, durationMs: clock.monotonicNow() - startedAt });
     } finally {
@@ -418,22 +420,26 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
    * Refreshes this worker's registration when due and, on the leader, removes stale ones. Runs
    * beside the heartbeat cycles, never in their way: a slow registration must not delay a renewal.
    */
-  #startRegistrationMaintenance(justAcquired: boolean): void {
+  #startRegistrationMaintenance(): void {
     if (this.#maintenanceInFlight) return;
     this.#maintenanceInFlight = true;
     this.#maintenance = this.#withDeadline(this.config.workerTimeout / 4, 'registration maintenance', (signal) =>
-      this.#maintainRegistrations(justAcquired, signal),
+      this.#maintainRegistrations(signal),
     ).finally(() => {
       this.#maintenanceInFlight = false;
     });
   }
 
-  async #maintainRegistrations(justAcquired: boolean, signal: AbortSignal): Promise<void> {
-    // A new leader registers at once: its registration carries the epoch, which must survive a
-    // lost lease record (see epochFloor).
-    if (justAcquired || this.#registry.isRefreshDue) {
+  async #maintainRegistrations(signal: AbortSignal): Promise<void> {
+    // A new leader registers at once, and again at every pass until that succeeds: its
+    // registration carries the epoch, which must survive a lost lease record (see epochFloor).
+    const epoch = this.#election.epoch;
+    const termUnregistered = this.#election.isLeader && this.#registeredTerm !== epoch;
+    if (termUnregistered || this.#registry.isRefreshDue) {
       try {
-        await this.#registry.register({ isLeader: this.#election.isLeader, epoch: this.#election.epoch }, signal);
+        const isLeader = this.#election.isLeader;
+        await this.#registry.register({ isLeader, epoch }, signal);
+        if (isLeader) this.#registeredTerm = epoch;
       } catch (error) {
         this.#log('error', `Failed to register worker: ${describe(error)}`, { error });
       }

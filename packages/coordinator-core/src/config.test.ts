@@ -41,4 +41,9 @@ describe('resolveCoordinatorConfig', () => {
     expect((caught as CoordinatorConfigError).message).toMatch(rule);
     expect((caught as CoordinatorConfigError).message).toContain(`globalCoordinator.${field}`);
   });
+
+  it('rejects a misspelt option, naming it and the nearest valid one', () => {
+    expect(() => resolveCoordinatorConfig({ leaseTimout: 10_000 } as never)).toThrow(CoordinatorConfigError);
+    expect(() => resolveCoordinatorConfig({ leaseTimout: 10_000 } as never)).toThrow(/globalCoordinator\.leaseTimout .*did you mean leaseTimeout/);
+  });
 });

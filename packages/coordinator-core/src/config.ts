@@ -60,14 +60,15 @@ export const DEFAULT_COORDINATOR_CONFIG = {
 /** The smallest share of the lease a leader gives up as safety margin (renewDeadline ≤ 90% of leaseTimeout). */
 export const MINIMUM_SAFETY_MARGIN = 0.1;
 
-/** A coordinator option breaks a rule. `field` and `rule` say which. */
+/** A coordinator option breaks a rule. `field` and `rule` say which; `block` is where it was given. */
 export class CoordinatorConfigError extends Error {
   constructor(
     readonly field: string,
     readonly rule: string,
     value: unknown,
+    readonly block = 'globalCoordinator',
   ) {
-    super(`Invalid globalCoordinator.${field} (${JSON.stringify(value)}): ${rule}`);
+    super(`Invalid ${block === '' ? field : `${block}.${field}`} (${JSON.stringify(value)}): ${rule}`);
     this.name = 'CoordinatorConfigError';
   }
 }
@@ -78,6 +79,7 @@ export class CoordinatorConfigError extends Error {
  * @throws {CoordinatorConfigError} naming the field and the rule it breaks.
  */
 export function resolveCoordinatorConfig(options: GlobalCoordinatorOptions = {}): CoordinatorConfig {
+  rejectUnknownOptions(options, Object.keys(DEFAULT_COORDINATOR_CONFIG).concat('renewDeadline'), 'globalCoordinator');
   const heartbeatInterval = duration(options, 'heartbeatInterval', DEFAULT_COORDINATOR_CONFIG.heartbeatInterval);
   const leaseTimeout = duration(options, 'leaseTimeout', DEFAULT_COORDINATOR_CONFIG.leaseTimeout);
   const renewDeadline = duration(options, 'renewDeadline', Math.round((leaseTimeout * 2) / 3));
@@ -113,6 +115,33 @@ export function resolveCoordinatorConfig(options: GlobalCoordinatorOptions = {})
     diagnosticsEnabled: flag(options, 'diagnosticsEnabled', DEFAULT_COORDINATOR_CONFIG.diagnosticsEnabled),
     allowUnsafeStore: flag(options, 'allowUnsafeStore', DEFAULT_COORDINATOR_CONFIG.allowUnsafeStore),
   };
+}
+
+/**
+ * Rejects option names outside `known`, so a misspelt option is never silently ignored.
+ *
+ * @throws {CoordinatorConfigError} naming the unknown key and the nearest valid one.
+ */
+export function rejectUnknownOptions(options: object, known: readonly string[], block: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const nearest = known.reduce((best, candidate) => (editDistance(key, candidate) < editDistance(key, best) ? candidate : best));
+    throw new CoordinatorConfigError(key, `unknown option; did you mean ${nearest}?`, (options as Record<string, unknown>)[key], block);
+  }
+}
+
+/** Levenshtein distance between two names. */
+function editDistance(left: string, right: string): number {
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let row = 1; row <= left.length; row += 1) {
+    const current = [row];
+    for (let column = 1; column <= right.length; column += 1) {
+      const substitution = (previous[column - 1] ?? 0) + (left[row - 1] === right[column - 1] ? 0 : 1);
+      current.push(Math.min((previous[column] ?? 0) + 1, (current[column - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[right.length] ?? 0;
 }
 
 function duration(options: GlobalCoordinatorOptions, field: keyof GlobalCoordinatorOptions, fallback: number): number {

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CoordinatedPlugin, LeadershipChange, Logger } from '@baton/plugin';
-import { MemoryStore, UnsafeStoreError, type ObjectBody, type PutOptions } from '@baton/storage';
+import { MemoryStore, UnsafeStoreError, type GetOptions, type ObjectBody, type PutOptions } from '@baton/storage';
 import { waitUntil } from '@tooling/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GlobalCoordinatorOptions } from './config';
@@ -203,6 +203,53 @@ describe('GlobalCoordinator', () => {
     await waitUntil(() => coordinator.isLeader, 2000);
   });
 
+  it('finds the leadership signal aborted when read past the renew deadline, before its timer could fire', async () => {
+    let now = 0;
+    const clock = { monotonicNow: () => now, wallNow: () => Date.now() };
+    const hub = await connect(new MemoryStore(), { globalCoordinator: FAST, environment: { clock } });
+    hubs.push(hub);
+    const coordinator = await hub.getGlobalCoordinator('default');
+    const signal = coordinator.leadershipSignal();
+    expect(signal?.aborted).toBe(false);
+    // An event-loop stall: the monotonic clock passes the 200 ms renew deadline, no timer has run.
+    now += 201;
+    expect(coordinator.isLeader).toBe(false);
+    expect(signal?.aborted).toBe(true);
+    expect(signal?.reason).toBeInstanceOf(LeadershipLostError);
+    expect(() => signal?.throwIfAborted()).toThrow(LeadershipLostError);
+  });
+
+  it('ends leadership at the renew deadline while stop() waits on a hung renewal', async () => {
+    const store = new HangingStore();
+    const coordinator = await (await hubOn(store)).getGlobalCoordinator('default');
+    const signal = coordinator.leadershipSignal();
+    let abortedAt: number | undefined;
+    signal?.addEventListener('abort', () => (abortedAt = performance.now()));
+    store.hanging = true;
+    await waitUntil(() => store.hung > 0, 2000);
+    const deadlineAt = performance.now() + (coordinator.getMetrics().renewDeadlineRemainingMs ?? 0);
+    const stopped = coordinator.stop();
+    await waitUntil(() => abortedAt !== undefined, 2000);
+    expect(abortedAt).toBeLessThan(deadlineAt + 15);
+    store.hanging = false;
+    await stopped;
+  });
+
+  it("retries a new leader's registration until it carries the new term's epoch", async () => {
+    const store = new FlakyStore();
+    const first = await (await hubOn(store)).getGlobalCoordinator('default');
+    const second = await (await hubOn(store)).getGlobalCoordinator('default');
+    store.failingKey = second._getWorkerKey(second.workerId);
+    await first.stop();
+    await waitUntil(() => second.isLeader, 2000);
+    // Its registration's first write failed; later passes must write it for this term.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    store.failingKey = undefined;
+    // Well before the registration's own refresh interval (workerTimeout / 3) comes round.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await registeredEpoch(store, second._getWorkerKey(second.workerId))).toBe(second.getEpoch());
+  });
+
   it('leaves no timers, listeners or memory behind over 10,000 start/stop and subscribe/unsubscribe cycles', async () => {
     setFlagsFromString('--expose-gc');
     const collect = runInNewContext('gc') as () => void;
@@ -270,11 +317,34 @@ class IgnoresConditionsStore extends MemoryStore {
   }
 }
 
-/** Fails every write while `failing` is set. */
+/** While `hanging` is set, every request waits until its signal aborts. */
+class HangingStore extends MemoryStore {
+  hanging = false;
+  hung = 0;
+  override put(key: string, body: ObjectBody, options: PutOptions = {}) {
+    return this.hanging ? this.#hang(options.signal) : super.put(key, body, options);
+  }
+  override get(key: string, options: GetOptions = {}) {
+    return this.hanging ? this.#hang(options.signal) : super.get(key, options);
+  }
+  #hang(signal: AbortSignal | undefined): Promise<never> {
+    this.hung += 1;
+    return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+  }
+}
+
+/** The epoch in a worker's stored registration. */
+async function registeredEpoch(store: MemoryStore, key: string): Promise<number | undefined> {
+  const stored = await store.get(key);
+  return stored === undefined ? undefined : (JSON.parse(new TextDecoder().decode(stored.body)) as { epoch?: number }).epoch;
+}
+
+/** Fails every write while `failing` is set, and every write of `failingKey`. */
 class FlakyStore extends MemoryStore {
   failing = false;
+  failingKey: string | undefined;
   override put(key: string, body: ObjectBody, options: PutOptions = {}) {
-    if (this.failing) return Promise.reject(new Error('simulated outage'));
+    if (this.failing || key === this.failingKey) return Promise.reject(new Error('simulated outage'));
     return super.put(key, body, options);
   }
 }

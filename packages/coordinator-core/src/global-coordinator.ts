@@ -123,8 +123,10 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   #cycles: Promise<unknown> = Promise.resolve();
   #announcedLeader: string | null = null;
   #announcedEpoch = 0;
-  #leadership: { controller: AbortController; epoch: number } | undefined;
+  #leadership: { controller: AbortController; signal: AbortSignal; epoch: number } | undefined;
   #lastPruneAt: number | undefined;
+  /** The epoch of the last term this worker's registration was written for as leader. */
+  #registeredTerm: number | undefined;
   #lastRenewalLogAt: number | undefined;
   #counters = { heartbeatCount: 0, electionCount: 0, leaderChanges: 0, lastHeartbeatTime: 0, cycleFailures: 0 };
 
@@ -219,15 +221,18 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
-    this.#clearTimers();
+    // The deadline timer stays: leadership ends at the renew deadline whatever stop() waits for.
+    this.#clearHeartbeatTimer();
     await this.#cycles.catch(() => undefined);
     await this.#maintenance;
     if (this.#election.isLeader) {
+      this.#armRenewDeadline();
       await this.#stopPluginLeaderWork();
       this.#endLeadership('stopped');
       const released = await this.#election.release();
       this.#log('info', released ? 'Lease released' : 'Lease not released (it will expire)');
     }
+    this.#clearTimers();
     this.#reconcileLeadership();
     try {
       await this.#registry.unregister();
@@ -247,9 +252,12 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     return this.#election.epoch;
   }
 
-  /** While leading, a signal aborted the moment this worker stops leading; otherwise `undefined`. */
+  /**
+   * While leading, a signal aborted the moment this worker stops leading; otherwise `undefined`.
+   * Reading it past the renew deadline finds it aborted even before the deadline's timer ran.
+   */
   leadershipSignal(): AbortSignal | undefined {
-    return this.isLeader ? this.#leadership?.controller.signal : undefined;
+    return this.isLeader ? this.#leadership?.signal : undefined;
   }
 
   /** Workers whose registration is not stale, as observed from here (one LIST plus one GET each). */
@@ -348,8 +356,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     if (!this.#running) return;
     const clock = this.#environment.clock;
     const startedAt = clock.monotonicNow();
-    if (this.heartbeatTimer !== null) this.#environment.timers.clearTimeout(this.heartbeatTimer);
-    this.heartbeatTimer = null;
+    this.#clearHeartbeatTimer();
     // A request that hangs must not hold the lease hostage: a leader gives up at its renew
     // deadline (it has stopped leading by then anyway); a follower after as long, which costs
     // nobody anything (a claim's own deadline starts at its write).
@@ -363,7 +370,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       this.#reconcileLeadership();
       // stop() may have run during the awaits above.
       if (this.#isStopped()) return;
-      this.#startRegistrationMaintenance(report.kind === 'acquired');
+      this.#startRegistrationMaintenance();
       this.#log('debug', 'Heartbeat cycle executed', { outcome: report.kind });
       this.#emitSafely('heartbeat', { namespace: this.namespace, outcome: report.kind, durationMs: clock.monotonicNow() - startedAt });
     } finally {
@@ -414,22 +421,26 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
    * Refreshes this worker's registration when due and, on the leader, removes stale ones. Runs
    * beside the heartbeat cycles, never in their way: a slow registration must not delay a renewal.
    */
-  #startRegistrationMaintenance(justAcquired: boolean): void {
+  #startRegistrationMaintenance(): void {
     if (this.#maintenanceInFlight) return;
     this.#maintenanceInFlight = true;
     this.#maintenance = this.#withDeadline(this.config.workerTimeout / 4, 'registration maintenance', (signal) =>
-      this.#maintainRegistrations(justAcquired, signal),
+      this.#maintainRegistrations(signal),
     ).finally(() => {
       this.#maintenanceInFlight = false;
     });
   }
 
-  async #maintainRegistrations(justAcquired: boolean, signal: AbortSignal): Promise<void> {
-    // A new leader registers at once: its registration carries the epoch, which must survive a
-    // lost lease record (see epochFloor).
-    if (justAcquired || this.#registry.isRefreshDue) {
+  async #maintainRegistrations(signal: AbortSignal): Promise<void> {
+    // A new leader registers at once, and again at every pass until that succeeds: its
+    // registration carries the epoch, which must survive a lost lease record (see epochFloor).
+    const epoch = this.#election.epoch;
+    const termUnregistered = this.#election.isLeader && this.#registeredTerm !== epoch;
+    if (termUnregistered || this.#registry.isRefreshDue) {
       try {
-        await this.#registry.register({ isLeader: this.#election.isLeader, epoch: this.#election.epoch }, signal);
+        const isLeader = this.#election.isLeader;
+        await this.#registry.register({ isLeader, epoch }, signal);
+        if (isLeader) this.#registeredTerm = epoch;
       } catch (error) {
         this.#log('error', `Failed to register worker: ${describe(error)}`, { error });
       }
@@ -462,7 +473,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       this.#endLeadership(this.#running ? 'the lease was lost or not renewed before the renew deadline' : 'stopped');
     }
     if (isLeader && this.#leadership === undefined) {
-      this.#leadership = { controller: new AbortController(), epoch: this.#election.epoch };
+      this.#leadership = this.#beginLeadership(this.#election.epoch);
       this.#emitSafely('leadership:acquired', { namespace: this.namespace, epoch: this.#election.epoch });
     }
     const leader = isLeader ? this.workerId : this.#election.leader;
@@ -483,6 +494,43 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       timestamp: change.timestamp,
     });
     for (const plugin of this.subscribedPlugins.values()) this.#notifyPlugin(plugin, change);
+  }
+
+  /**
+   * A term's signal. Its `aborted`, `reason` and `throwIfAborted` first compare the renew deadline
+   * with the monotonic clock, so code resuming after an event-loop stall never finds it live
+   * while this worker no longer leads, whether or not the deadline's timer has fired yet.
+   */
+  #beginLeadership(epoch: number): { controller: AbortController; signal: AbortSignal; epoch: number } {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const native = Object.getPrototypeOf(signal) as AbortSignal;
+    const nativeAborted = (): boolean => Reflect.get<AbortSignal, 'aborted'>(native, 'aborted', signal);
+    const check = (): void => {
+      if (nativeAborted() || (this.#election.isLeader && this.#election.epoch === epoch)) return;
+      controller.abort(new LeadershipLostError(this.namespace, epoch, 'the renew deadline passed'));
+    };
+    Object.defineProperties(signal, {
+      aborted: {
+        get: (): boolean => {
+          check();
+          return nativeAborted();
+        },
+      },
+      reason: {
+        get: (): unknown => {
+          check();
+          return Reflect.get(native, 'reason', signal);
+        },
+      },
+      throwIfAborted: {
+        value: (): void => {
+          check();
+          native.throwIfAborted.call(signal);
+        },
+      },
+    });
+    return { controller, signal, epoch };
   }
 
   #endLeadership(reason: string): void {
@@ -554,16 +602,30 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
 
     // A leader's renew deadline always gets a timer, so its work signal aborts on time even while
     // a slow renewal is in flight; a follower's takeover moment only when it precedes the next beat.
+    if (this.#election.isLeader) {
+      this.#armRenewDeadline();
+      return;
+    }
+    const takeoverAt = this.#election.takeoverPossibleAt;
+    this.#armElectionTimer(takeoverAt !== undefined && takeoverAt < now + delay ? takeoverAt : undefined);
+  }
+
+  /** Arms the election timer for this leader's current renew deadline. */
+  #armRenewDeadline(): void {
+    this.#armElectionTimer(this.#election.renewDeadlineAt);
+  }
+
+  /** Replaces the election timer with one at `deadline` (monotonic), or with none. */
+  #armElectionTimer(deadline: number | undefined): void {
+    const { clock, timers } = this.#environment;
     if (this.electionTimer !== null) timers.clearTimeout(this.electionTimer);
     this.electionTimer = null;
-    const deadline = this.#election.isLeader ? this.#election.renewDeadlineAt : this.#election.takeoverPossibleAt;
-    if (deadline !== undefined && (this.#election.isLeader || deadline < now + delay)) {
-      this.electionTimer = timers.setTimeout(() => {
-        this.electionTimer = null;
-        this.#reconcileLeadership();
-        if (!this.#election.isLeader) void this._heartbeatCycle();
-      }, Math.max(0, deadline - now) + 1);
-    }
+    if (deadline === undefined) return;
+    this.electionTimer = timers.setTimeout(() => {
+      this.electionTimer = null;
+      this.#reconcileLeadership();
+      if (!this.#election.isLeader) void this._heartbeatCycle();
+    }, Math.max(0, deadline - clock.monotonicNow()) + 1);
   }
 
   /** Emits an event; a listener that throws is logged and cannot break the election loop. */
@@ -598,12 +660,14 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     return this.#election.isLeader;
   }
 
-  #clearTimers(): void {
-    const timers = this.#environment.timers;
-    if (this.heartbeatTimer !== null) timers.clearTimeout(this.heartbeatTimer);
-    if (this.electionTimer !== null) timers.clearTimeout(this.electionTimer);
+  #clearHeartbeatTimer(): void {
+    if (this.heartbeatTimer !== null) this.#environment.timers.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
-    this.electionTimer = null;
+  }
+
+  #clearTimers(): void {
+    this.#clearHeartbeatTimer();
+    this.#armElectionTimer(undefined);
   }
 
   #log(level: keyof Logger, message: string, context: Record<string, unknown> = {}): void {

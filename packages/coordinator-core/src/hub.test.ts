@@ -70,4 +70,9 @@ describe('connect', () => {
       await hub.disconnect();
     }
   });
+
+  it('rejects a misspelt option block, naming it and the nearest valid one', async () => {
+    await expect(connect(new MemoryStore(), { globalCoordinatr: {} } as never)).rejects.toThrow(CoordinatorConfigError);
+    await expect(connect(new MemoryStore(), { globalCoordinatr: {} } as never)).rejects.toThrow(/Invalid globalCoordinatr .*did you mean globalCoordinator/);
+  });
 });

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { consoleLogger, silentLogger, systemEnvironment, type CoordinatedPlugin, type CoordinationMode, type CoordinatorEnvironment, type Logger } from '@baton/plugin';
 import { createStore, isStorageError, probeStorage, type CreateStoreOptions, type ObjectStore, type ProbeReport } from '@baton/storage';
-import { CoordinatorConfigError, resolveCoordinatorConfig, type CoordinatorConfig, type GlobalCoordinatorOptions } from './config';
+import { CoordinatorConfigError, rejectUnknownOptions, resolveCoordinatorConfig, type CoordinatorConfig, type GlobalCoordinatorOptions } from './config';
 import { GlobalCoordinator } from './global-coordinator';
 import { HubClient } from './hub-client';
 import { assertValidNamespace, InvalidNamespaceError, namespaceKeys, pluginElectionKeys } from './storage-keys';
@@ -17,6 +17,9 @@ export interface ConnectOptions {
   /** Options for opening a connection string (see `createStore`). */
   store?: CreateStoreOptions;
 }
+
+/** Every option name {@link connect} accepts. */
+const CONNECT_OPTION_NAMES: readonly (keyof ConnectOptions)[] = ['globalCoordinator', 'logger', 'environment', 'store'];
 
 /**
  * A plugin installed on a hub with `usePlugin`. Plugins with their own set-up implement
@@ -66,6 +69,7 @@ export interface StartedCoordinator {
  * @throws {CoordinatorConfigError} for options that break a rule (the error names the field).
  */
 export async function connect(target: string | ObjectStore, options: ConnectOptions = {}): Promise<Hub> {
+  rejectUnknownOptions(options, CONNECT_OPTION_NAMES, '');
   const config = resolveCoordinatorConfig(options.globalCoordinator);
   const store = typeof target === 'string' ? await createStore(target, options.store) : target;
   return new Hub(store, config, options);

@@ -9,9 +9,10 @@ class ScriptedSource implements LeadershipSource {
   readonly workerId = 'me';
   #epoch = 0;
   #controller: AbortController | undefined;
+  #lapsed = false;
 
   get isLeader(): boolean {
-    return this.#controller !== undefined && !this.#controller.signal.aborted;
+    return this.#controller !== undefined && !this.#controller.signal.aborted && !this.#lapsed;
   }
   getEpoch(): number {
     return this.#epoch;
@@ -22,8 +23,13 @@ class ScriptedSource implements LeadershipSource {
   lead(epoch: number): LeadershipChange {
     this.#controller?.abort();
     this.#epoch = epoch;
+    this.#lapsed = false;
     this.#controller = new AbortController();
     return this.#change(true);
+  }
+  /** The term's deadline passed while no timer could run: isLeader is false, the signal not yet aborted. */
+  lapse(): void {
+    this.#lapsed = true;
   }
   lose(): LeadershipChange {
     this.#controller?.abort();
@@ -131,6 +137,26 @@ describe('LeaderWorkRunner', () => {
     await tick(40);
     expect(calls).toBeGreaterThan(2);
     expect(errors).toEqual(['[flaky] Leader work failed: boom']);
+    await runner.stop();
+  });
+
+  it('hands out a signal that is aborted the moment it is read after the term lapsed, before any timer fires', async () => {
+    const source = new ScriptedSource();
+    const runs: LeaderWorkContext[] = [];
+    const runner = new LeaderWorkRunner(source, { name: 'stalled', intervalMs: 1000, run: (context) => {
+        runs.push(context);
+        return Promise.resolve();
+      },
+    });
+    runner.onLeadershipChange(source.lead(4));
+    await tick();
+    const context = runs[0];
+    expect(context?.signal.aborted).toBe(false);
+    // The renew deadline passes during a stall: isLeader is false, no abort has been delivered yet.
+    source.lapse();
+    expect(context?.signal.aborted).toBe(true);
+    expect(() => context?.signal.throwIfAborted()).toThrow(/term 4 ended/);
+    expect(runner.activeEpoch).toBeUndefined();
     await runner.stop();
   });
 });

@@ -1,5 +1,5 @@
 import { systemEnvironment, type Timers } from './environment';
-import type { LeadershipChange, LeadershipSource } from './leadership';
+import { termBoundSignal, type LeadershipChange, type LeadershipSource } from './leadership';
 import { silentLogger, type Logger } from './logger';
 
 /** What leader-only work receives on every run. */
@@ -8,7 +8,9 @@ export interface LeaderWorkContext {
   epoch: number;
   /**
    * Aborted the moment this process stops leading (lease lost, renew deadline passed, stop),
-   * always before another worker can take over. Check it, or pass it on, before every side effect.
+   * always before another worker can take over: reading `aborted` checks the term on the
+   * monotonic clock, so it is never live past the renew deadline, even after an event-loop stall.
+   * Check it, or pass it on, before every side effect.
    */
   signal: AbortSignal;
 }
@@ -29,7 +31,8 @@ export interface LeaderWorkRunnerOptions {
 
 interface Term {
   epoch: number;
-  controller: AbortController;
+  signal: AbortSignal;
+  abort: (reason: unknown) => void;
   settled: Promise<void>;
 }
 
@@ -59,13 +62,13 @@ export class LeaderWorkRunner {
 
   /** The epoch whose work is running, or `undefined`. */
   get activeEpoch(): number | undefined {
-    return this.#term?.controller.signal.aborted === false ? this.#term.epoch : undefined;
+    return this.#term?.signal.aborted === false ? this.#term.epoch : undefined;
   }
 
   /** Starts or stops work to match a leadership change. */
   onLeadershipChange(change: LeadershipChange): void {
     if (this.#term !== undefined && (!change.isLeader || change.epoch !== this.#term.epoch)) {
-      this.#term.controller.abort(new Error(`${this.#options.name}: term ${this.#term.epoch} ended`));
+      this.#term.abort(new Error(`${this.#options.name}: term ${this.#term.epoch} ended`));
     }
     if (change.isLeader && !this.#stopped && this.activeEpoch !== change.epoch) this.#begin(change.epoch);
   }
@@ -78,37 +81,35 @@ export class LeaderWorkRunner {
     this.#stopped = true;
     const term = this.#term;
     if (term === undefined) return;
-    term.controller.abort(new Error(`${this.#options.name}: stopped`));
+    term.abort(new Error(`${this.#options.name}: stopped`));
     await waitUnlessAborted(term.settled, options.signal);
   }
 
   #begin(epoch: number): void {
     const leadership = this.#source.leadershipSignal();
     if (leadership === undefined || leadership.aborted) return; // the change is already stale
-    const controller = new AbortController();
-    const signal = AbortSignal.any([leadership, controller.signal]);
+    const { signal, abort } = termBoundSignal(
+      () => !leadership.aborted && this.#source.isLeader && this.#source.getEpoch() === epoch,
+      () => (leadership.aborted ? leadership.reason : new Error(`${this.#options.name}: term ${epoch} ended`)),
+    );
+    leadership.addEventListener('abort', () => abort(leadership.reason), { once: true });
     const previous = this.#term?.settled ?? Promise.resolve();
     // A new term's work starts only after the old term's work settled: never two at once.
     const settled = previous.then(() => this.#loop(epoch, signal));
-    this.#term = { epoch, controller, settled };
+    this.#term = { epoch, signal, abort, settled };
   }
 
   async #loop(epoch: number, signal: AbortSignal): Promise<void> {
-    while (this.#stillLeading(epoch, signal)) {
+    while (isLive(signal)) {
       try {
         await this.#options.run({ epoch, signal });
       } catch (error) {
-        if (this.#stillLeading(epoch, signal)) {
+        if (isLive(signal)) {
           this.#logger.error({ error, epoch }, `[${this.#options.name}] Leader work failed: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
       await this.#pause(signal);
     }
-  }
-
-  /** Checked before every run: the term is over as soon as any of these says so. */
-  #stillLeading(epoch: number, signal: AbortSignal): boolean {
-    return !signal.aborted && this.#source.isLeader && this.#source.getEpoch() === epoch;
   }
 
   #pause(signal: AbortSignal): Promise<void> {
@@ -126,6 +127,11 @@ export class LeaderWorkRunner {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/** Read through a call so that the check after an await is not narrowed away. */
+function isLive(signal: AbortSignal): boolean {
+  return !signal.aborted;
 }
 
 async function waitUnlessAborted(work: Promise<void>, signal: AbortSignal | undefined): Promise<void> {

@@ -54,3 +54,40 @@ export interface CoordinatedPlugin {
    */
   stopLeaderWork?(options: { signal: AbortSignal }): Promise<void>;
 }
+
+/**
+ * A signal that can never be live past the moment `isLive` turns false: reading `aborted`,
+ * `reason` or calling `throwIfAborted()` asks `isLive` first and aborts the signal at once if it
+ * says no, so code that resumes after an event-loop stall sees the end of a term before any
+ * timer had the chance to fire. `abort` ends it on purpose.
+ */
+export function termBoundSignal(isLive: () => boolean, endedReason: () => unknown): { signal: AbortSignal; abort: (reason: unknown) => void } {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const prototype = Object.getPrototypeOf(signal) as AbortSignal;
+  const nativeAborted = (): boolean => Reflect.get<AbortSignal, 'aborted'>(prototype, 'aborted', signal);
+  const check = (): void => {
+    if (!nativeAborted() && !isLive()) controller.abort(endedReason());
+  };
+  Object.defineProperties(signal, {
+    aborted: {
+      get: (): boolean => {
+        check();
+        return nativeAborted();
+      },
+    },
+    reason: {
+      get: (): unknown => {
+        check();
+        return Reflect.get(prototype, 'reason', signal);
+      },
+    },
+    throwIfAborted: {
+      value: (): void => {
+        check();
+        prototype.throwIfAborted.call(signal);
+      },
+    },
+  });
+  return { signal, abort: (reason) => controller.abort(reason) };
+}

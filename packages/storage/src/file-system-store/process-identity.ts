@@ -40,11 +40,12 @@ export function isProcessAlive(identity: ProcessIdentity): boolean {
   if (identity.host !== self.host) return true;
   if (identity.boot !== undefined && self.boot !== undefined && identity.boot !== self.boot) return false;
   if (identity.pid === self.pid) return identity.start === self.start;
+  const stat = readProcessStat(identity.pid);
+  // Killed but not yet reaped by its parent (a zombie), or being torn down: it holds nothing.
+  if (stat !== undefined && (stat.state === 'Z' || stat.state === 'X')) return false;
   if (identity.start !== undefined && self.start !== undefined) {
-    const start = readStartTime(identity.pid);
-    if (start !== undefined) return start === identity.start;
     // /proc exists on this host (we read our own start time) but not for that pid: it is gone.
-    return false;
+    return stat !== undefined && stat.start === identity.start;
   }
   try {
     process.kill(identity.pid, 0);
@@ -63,11 +64,16 @@ function readBootId(): string | undefined {
 }
 
 function readStartTime(pid: number): string | undefined {
+  return readProcessStat(pid)?.start;
+}
+
+/** The state (field 3: `R`, `S`, `Z`…) and start time (field 22) in `/proc/<pid>/stat`, where readable. */
+function readProcessStat(pid: number): { state: string | undefined; start: string | undefined } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
     const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return afterName[19];
+    return { state: afterName[0], start: afterName[19] };
   } catch {
     return undefined;
   }

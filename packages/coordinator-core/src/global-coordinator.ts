@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { randomToken, type CoordinatedPlugin, type CoordinatorEnvironment, type LeadershipChange, type LeadershipSource, type Logger, type TimerHandle } from '@baton/plugin';
+import { randomToken, termBoundSignal, type CoordinatedPlugin, type CoordinatorEnvironment, type LeadershipChange, type LeadershipSource, type Logger, type TimerHandle } from '@baton/plugin';
 import { StorageUnavailableError, UnsafeStoreError, type ObjectStore, type ProbeReport } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
 import { InstrumentedStore, type StorageMetrics, type StorageRequestObserver } from './instrumented-store';
@@ -123,7 +123,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   #cycles: Promise<unknown> = Promise.resolve();
   #announcedLeader: string | null = null;
   #announcedEpoch = 0;
-  #leadership: { controller: AbortController; signal: AbortSignal; epoch: number } | undefined;
+  #leadership: { abort: (reason: unknown) => void; signal: AbortSignal; epoch: number } | undefined;
   #lastPruneAt: number | undefined;
   /** The epoch of the last term this worker's registration was written for as leader. */
   #registeredTerm: number | undefined;
@@ -497,47 +497,23 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   }
 
   /**
-   * A term's signal. Its `aborted`, `reason` and `throwIfAborted` first compare the renew deadline
-   * with the monotonic clock, so code resuming after an event-loop stall never finds it live
-   * while this worker no longer leads, whether or not the deadline's timer has fired yet.
+   * A term's signal, bound to the term (see `termBoundSignal`): code resuming after an event-loop
+   * stall never finds it live while this worker no longer leads, whether or not the deadline's
+   * timer has fired yet.
    */
-  #beginLeadership(epoch: number): { controller: AbortController; signal: AbortSignal; epoch: number } {
-    const controller = new AbortController();
-    const signal = controller.signal;
-    const native = Object.getPrototypeOf(signal) as AbortSignal;
-    const nativeAborted = (): boolean => Reflect.get<AbortSignal, 'aborted'>(native, 'aborted', signal);
-    const check = (): void => {
-      if (nativeAborted() || (this.#election.isLeader && this.#election.epoch === epoch)) return;
-      controller.abort(new LeadershipLostError(this.namespace, epoch, 'the renew deadline passed'));
-    };
-    Object.defineProperties(signal, {
-      aborted: {
-        get: (): boolean => {
-          check();
-          return nativeAborted();
-        },
-      },
-      reason: {
-        get: (): unknown => {
-          check();
-          return Reflect.get(native, 'reason', signal);
-        },
-      },
-      throwIfAborted: {
-        value: (): void => {
-          check();
-          native.throwIfAborted.call(signal);
-        },
-      },
-    });
-    return { controller, signal, epoch };
+  #beginLeadership(epoch: number): { abort: (reason: unknown) => void; signal: AbortSignal; epoch: number } {
+    const { signal, abort } = termBoundSignal(
+      () => this.#election.isLeader && this.#election.epoch === epoch,
+      () => new LeadershipLostError(this.namespace, epoch, 'the renew deadline passed'),
+    );
+    return { abort, signal, epoch };
   }
 
   #endLeadership(reason: string): void {
     const leadership = this.#leadership;
     if (leadership === undefined) return;
     this.#leadership = undefined;
-    leadership.controller.abort(new LeadershipLostError(this.namespace, leadership.epoch, reason));
+    leadership.abort(new LeadershipLostError(this.namespace, leadership.epoch, reason));
     this.#emitSafely('leadership:lost', { namespace: this.namespace, epoch: leadership.epoch, reason });
   }
 

@@ -1,4 +1,5 @@
 export type { CoordinatedPlugin, CoordinationMode, LeadershipChange, LeadershipSource } from './leadership';
+export { termBoundSignal } from './leadership';
 export { randomToken, systemEnvironment } from './environment';
 export type { Clock, CoordinatorEnvironment, TimerHandle, Timers } from './environment';
 export { consoleLogger, silentLogger } from './logger';

@@ -54,9 +54,9 @@ describe('writeConditionally', () => {
 
   it('reports an aborted write that did not apply with the abort as its error, and the bytes found', async () => {
     const store = new FailingPutStore();
-    await store.put('k', 'theirs');
+    const { etag } = await store.put('k', 'theirs');
     store.failNextPut = { applyFirst: false, error: new DOMException('stopped', 'AbortError') };
-    const outcome = await writeConditionally(store, 'k', 'mine', { ifMatch: (await store.get('k'))!.etag });
+    const outcome = await writeConditionally(store, 'k', 'mine', { ifMatch: etag });
     expect(outcome.kind).toBe('not-applied');
     if (outcome.kind !== 'not-applied') return;
     expect(isAbortError(outcome.error)).toBe(true);

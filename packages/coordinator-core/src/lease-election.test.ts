@@ -281,6 +281,49 @@ describe('LeaseElection', () => {
     expect(a.election.leader).toBe('intruder');
     expect(a.election.epoch).toBe(7);
   });
+
+  it('never reuses an epoch after a graceful fleet stop and a deleted state.json (the epoch ledger)', async () => {
+    const store = new MemoryStore();
+    for (const [index, id] of ['a', 'b', 'c'].entries()) {
+      const term = worker(store, id);
+      expect(await term.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: index + 1 });
+      await term.election.release();
+    }
+    await store.delete(KEY); // every worker stopped (no registrations left), then state.json is lost
+    const fresh = worker(store, 'd');
+    expect(await fresh.election.runCycle()).toMatchObject({ kind: 'following', leader: null });
+    fresh.clock.advance(3000);
+    expect(await fresh.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 4 });
+  });
+
+  it("never gives a second leader when state.json is deleted under a live leader (the guide's recovery), even to a newcomer", async () => {
+    const store = new MemoryStore();
+    const leader = worker(store, 'a', { leaseTimeout: 6000, workerTimeout: 8000 });
+    expect((await leader.election.runCycle()).kind).toBe('acquired');
+    await store.delete(KEY);
+    // b never saw a record and runs a shorter lease: it still waits out a's longer one.
+    const newcomer = worker(store, 'b');
+    expect((await newcomer.election.runCycle()).kind).toBe('following');
+    newcomer.clock.advance(3000);
+    expect((await newcomer.election.runCycle()).kind).toBe('following');
+    expect(leader.election.isLeader).toBe(true);
+    newcomer.clock.advance(3000);
+    expect(await newcomer.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 });
+  });
+
+  it('treats an epoch outside 0..2^40 as a corrupt record, and never hands out such an epoch', async () => {
+    const store = new MemoryStore();
+    const first = worker(store, 'a');
+    await first.election.runCycle();
+    const { etag: _etag, ...stored } = await storedRecord(store);
+    await store.put(KEY, JSON.stringify({ ...stored, leader: 'x', epoch: Number.MAX_SAFE_INTEGER }));
+    const follower = worker(store, 'b');
+    expect((await follower.election.runCycle()).kind).toBe('invalid-record');
+    follower.clock.advance(3000);
+    expect((await follower.election.runCycle()).kind).toBe('invalid-record'); // a's term is in the ledger
+    follower.clock.advance(3000);
+    expect(await follower.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 });
+  });
 });
 
 /** Conditional writes fail with "outcome unknown", after applying them or not. */

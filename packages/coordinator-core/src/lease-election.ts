@@ -197,6 +197,9 @@ export class LeaseElection {
           return { kind: 'read-failed', error };
         }
         if (mayCreateAtOnce) return this.#claim(undefined, { ifNoneMatch: '*' }, signal, { shortcut: true, ledger });
+        // Read as the wait begins: the terms it shows are known, and the longest lease is waited.
+        this.#highestEpochSeen = Math.max(this.#highestEpochSeen, ledgerEpoch(ledger));
+        this.#longestLeaseSeen = Math.max(this.#longestLeaseSeen, ledgerLongestLease(ledger));
       }
       return this.#claimIfWaitedOut(undefined, { ifNoneMatch: '*' }, readAt, signal);
     }

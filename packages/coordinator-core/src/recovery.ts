@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { bytesToText, isStorageError, listPages, type ObjectStore, type StoredObject } from '@baton/storage';
+import { isStorageError, listPages, writeConditionally, type ObjectStore, type StoredObject } from '@baton/storage';
 import { DEFAULT_COORDINATOR_CONFIG } from './config';
+import { ledgerEpoch, readEpochLedger, reserveEpoch } from './epoch-ledger';
 import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type LeaseRecord } from './lease-record';
 import { namespaceKeys, type NamespaceKeys } from './storage-keys';
 import { parseWorkerRecord } from './worker-registry';
@@ -118,7 +119,7 @@ export async function forceReelection(store: ObjectStore, options: RecoveryOptio
   if (record.leader === null) return { ...base, outcome: 'already-released', written: null };
   if (isResetHolder(record.leader)) return { ...base, outcome: 'already-reset', written: null };
 
-  const written = await writeResetRecord(store, current, keys.state, namespace, {
+  const written = await writeResetRecord(store, current, keys, namespace, {
     epoch: Math.max(record.epoch, highestEpoch) + 1,
     renewals: record.renewals + 1,
     leaseTimeout: Math.max(record.leaseTimeout, options.leaseTimeout ?? 0),
@@ -149,7 +150,7 @@ export async function clearCorruptedState(store: ObjectStore, options: RecoveryO
   if (parsed.valid) {
     return { ...base, outcome: 'nothing-to-clear', previous: { leader: parsed.record.leader, epoch: parsed.record.epoch }, written: null };
   }
-  const written = await writeResetRecord(store, current, keys.state, namespace, {
+  const written = await writeResetRecord(store, current, keys, namespace, {
     epoch: highestEpoch + 1,
     renewals: 1,
     leaseTimeout: options.leaseTimeout ?? DEFAULT_COORDINATOR_CONFIG.leaseTimeout,
@@ -167,10 +168,11 @@ function resolveTarget(options: RecoveryOptions): { namespace: string; keys: Nam
 async function writeResetRecord(
   store: ObjectStore,
   current: StoredObject,
-  key: string,
+  keys: NamespaceKeys,
   namespace: string,
   fields: { epoch: number; renewals: number; leaseTimeout: number; previousLeader: string | null; options: RecoveryOptions },
 ): Promise<NonNullable<RecoveryResult['written']>> {
+  const key = keys.state;
   const operator = fields.options.operator ?? 'operator';
   if (!/^[A-Za-z0-9._@-]{1,64}$/.test(operator)) {
     throw new TypeError(`Invalid operator name ${JSON.stringify(operator)}: use 1-64 letters, digits, '.', '_', '@' or '-'`);
@@ -188,29 +190,35 @@ async function writeResetRecord(
     acquiredAt: now,
     renewedAt: now,
   };
-  const body = encodeLeaseRecord(record);
-  try {
-    await store.put(key, body, { ifMatch: current.etag, signal: fields.options.signal });
-  } catch (error) {
-    if (isStorageError(error, 'PRECONDITION_FAILED')) {
-      throw new RecoveryError('CONFLICT', namespace, `The lease record at ${key} changed while resetting it (a renewal or a takeover); nothing was written: run the reset again`, {
-        cause: error,
-      });
-    }
-    // The store cannot tell whether the write applied: our bytes (with a fresh holder token) settle it.
-    let reread: StoredObject | undefined;
-    try {
-      reread = await store.get(key, { signal: fields.options.signal });
-    } catch (readError) {
-      throw new RecoveryError('OUTCOME_UNKNOWN', namespace, `The reset of ${key} may or may not have been applied and the record cannot be read back: run the reset again`, {
-        cause: readError,
-      });
-    }
-    if (reread === undefined || bytesToText(reread.body) !== body) {
-      throw new RecoveryError('CONFLICT', namespace, `The reset of ${key} was not applied (${String(error)}): run the reset again`, { cause: error });
-    }
+  // The reset's epoch is reserved in the epoch ledger first, like any term's: it is then above
+  // every epoch ever handed out, and no worker can be given it.
+  const reserved = await settle(namespace, key, async () => {
+    const ledger = await readEpochLedger(store, keys.epochLedger, fields.options.signal);
+    record.epoch = Math.max(record.epoch, ledgerEpoch(ledger) + 1);
+    const reservation = { namespace, epoch: record.epoch, leaseTimeout: record.leaseTimeout, reservedBy: holder, reservedAt: now };
+    return reserveEpoch(store, keys.epochLedger, ledger, reservation, { signal: fields.options.signal });
+  });
+  if (!reserved) throw new RecoveryError('CONFLICT', namespace, `A worker reserved a new epoch while resetting ${key}; nothing was written: run the reset again`);
+  const outcome = await settle(namespace, key, () => writeConditionally(store, key, encodeLeaseRecord(record), { ifMatch: current.etag }, { signal: fields.options.signal }));
+  if (outcome.kind === 'refused') {
+    throw new RecoveryError('CONFLICT', namespace, `The lease record at ${key} changed while resetting it (a renewal or a takeover); nothing was written: run the reset again`, {
+      cause: outcome.error,
+    });
+  }
+  if (outcome.kind === 'not-applied') {
+    throw new RecoveryError('CONFLICT', namespace, `The reset of ${key} was not applied (${String(outcome.error)}): run the reset again`, { cause: outcome.error });
   }
   return { holder, epoch: record.epoch, leaseTimeout: record.leaseTimeout };
+}
+
+/** Runs a settled write; a write whose outcome cannot be settled is `OUTCOME_UNKNOWN`. */
+async function settle<T>(namespace: string, key: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isStorageError(error, 'OUTCOME_UNKNOWN')) throw error;
+    throw new RecoveryError('OUTCOME_UNKNOWN', namespace, `The reset of ${key} may or may not have been applied and cannot be read back: run the reset again`, { cause: error });
+  }
 }
 
 async function readRegistrations(

@@ -1,4 +1,4 @@
-import { MemoryStore } from '@baton/storage';
+import { MemoryStore, type ListOptions, type ListPage } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
 import { resolveCoordinatorConfig } from './config';
 import type { Clock } from '@baton/plugin';
@@ -81,5 +81,27 @@ describe('WorkerRegistry', () => {
     await registry(store, 'a', clock).register({ isLeader: false, epoch: 3 });
     await registry(store, 'b', clock).register({ isLeader: true, epoch: 9 });
     expect(await registry(store, 'c', clock).highestRegisteredEpoch()).toBe(9);
+  });
+
+  it('counts foreign and garbage objects in workers/ as nothing, never failing the epoch lookup', async () => {
+    // A listing can show names no store accepts as a key (written by another tool, or through
+    // another API): a backslash is one. Such an entry, garbage bytes and an epoch outside the
+    // domain each cost only themselves.
+    class ForeignEntryStore extends MemoryStore {
+      override async list(options: ListOptions): Promise<ListPage> {
+        const page = await super.list(options);
+        const foreign = { key: 'plg_coordinator_global/default/workers/a\\b.json', etag: 'x', size: 1, lastModified: new Date(0) };
+        return { ...page, entries: [...page.entries, foreign] };
+      }
+    }
+    const store = new ForeignEntryStore();
+    const clock = { now: 0, wall: 0 };
+    await registry(store, 'a', clock).register({ isLeader: false, epoch: 7 });
+    await store.put('plg_coordinator_global/default/workers/garbage.json', '{"format":');
+    await store.put(
+      'plg_coordinator_global/default/workers/huge.json',
+      JSON.stringify({ format: 'baton.worker/v1', workerId: 'huge', namespace: 'default', epoch: Number.MAX_SAFE_INTEGER, isLeader: false }),
+    );
+    expect(await registry(store, 'c', clock).highestRegisteredEpoch()).toBe(7);
   });
 });

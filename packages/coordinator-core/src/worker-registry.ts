@@ -1,6 +1,7 @@
 import { bytesToText, isStorageError, listPages, type ObjectStore } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
 import type { Clock } from '@baton/plugin';
+import { isEpochInDomain } from './epoch-ledger';
 import type { NamespaceKeys } from './storage-keys';
 
 /** A worker's registration, `workers/<workerId>.json`. Wall-clock fields are informational. */
@@ -153,9 +154,18 @@ export class WorkerRegistry {
     const entries = await this.#listRegistrations(signal);
     const epochs = await Promise.all(
       entries.map(async (entry) => {
-        const stored = await this.#options.store.get(this.#options.keys.worker(entry.workerId), { signal });
+        let stored;
+        try {
+          stored = await this.#options.store.get(this.#options.keys.worker(entry.workerId), { signal });
+        } catch (error) {
+          // A foreign object whose name no store may hold as a key (e.g. a backslash) is no
+          // registration: it costs only itself. Any other failure leaves the floor unknown.
+          if (isStorageError(error, 'INVALID_KEY')) return 0;
+          throw error;
+        }
         const record = stored === undefined ? undefined : parseWorkerRecord(stored.body);
-        return record !== undefined && Number.isSafeInteger(record.epoch) ? record.epoch : 0;
+        // An epoch outside the domain was not written by a term: garbage, ignored.
+        return record !== undefined && isEpochInDomain(record.epoch) ? record.epoch : 0;
       }),
     );
     return Math.max(0, ...epochs);

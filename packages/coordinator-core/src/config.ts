@@ -1,3 +1,5 @@
+import { findUnknownOption } from '@baton/plugin';
+
 /**
  * The `globalCoordinator` block of the hub options: the guide's fields plus a few more.
  * All durations are in milliseconds.
@@ -123,25 +125,8 @@ export function resolveCoordinatorConfig(options: GlobalCoordinatorOptions = {})
  * @throws {CoordinatorConfigError} naming the unknown key and the nearest valid one.
  */
 export function rejectUnknownOptions(options: object, known: readonly string[], block: string): void {
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const nearest = known.reduce((best, candidate) => (editDistance(key, candidate) < editDistance(key, best) ? candidate : best));
-    throw new CoordinatorConfigError(key, `unknown option; did you mean ${nearest}?`, (options as Record<string, unknown>)[key], block);
-  }
-}
-
-/** Levenshtein distance between two names. */
-function editDistance(left: string, right: string): number {
-  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
-  for (let row = 1; row <= left.length; row += 1) {
-    const current = [row];
-    for (let column = 1; column <= right.length; column += 1) {
-      const substitution = (previous[column - 1] ?? 0) + (left[row - 1] === right[column - 1] ? 0 : 1);
-      current.push(Math.min((previous[column] ?? 0) + 1, (current[column - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[right.length] ?? 0;
+  const unknown = findUnknownOption(options, known);
+  if (unknown !== undefined) throw new CoordinatorConfigError(unknown.name, `unknown option; did you mean ${unknown.nearest}?`, unknown.value, block);
 }
 
 function duration(options: GlobalCoordinatorOptions, field: keyof GlobalCoordinatorOptions, fallback: number): number {

@@ -9,3 +9,5 @@ export type { LeaderWorkContext, LeaderWorkRunnerOptions } from './leader-work-r
 export { describeValue, findJsonProblem } from './json-value';
 export type { JsonProblem, JsonValue } from './json-value';
 export { EpochFence } from './epoch-fence';
+export { findUnknownOption } from './unknown-option';
+export type { UnknownOption } from './unknown-option';

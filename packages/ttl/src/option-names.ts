@@ -1,3 +1,4 @@
+import { findUnknownOption } from '@baton/plugin';
 import { InvalidTTLOptionsError } from './errors';
 
 /**
@@ -13,7 +14,6 @@ export type OptionNames<T> = Record<keyof Required<T>, true>;
  * @throws {InvalidTTLOptionsError} naming the first unknown option.
  */
 export function assertKnownOptionNames(options: object, known: Readonly<Record<string, true>>): void {
-  for (const name of Object.keys(options)) {
-    if (!Object.hasOwn(known, name)) throw new InvalidTTLOptionsError(name, (options as Record<string, unknown>)[name], `unknown option; the options are ${Object.keys(known).join(', ')}`);
-  }
+  const unknown = findUnknownOption(options, Object.keys(known));
+  if (unknown !== undefined) throw new InvalidTTLOptionsError(unknown.name, unknown.value, `unknown option; the options are ${Object.keys(known).join(', ')}`);
 }

@@ -4,6 +4,7 @@ import { StorageUnavailableError, UnsafeStoreError, type ObjectStore, type Probe
 import type { CoordinatorConfig } from './config';
 import { InstrumentedStore, type StorageMetrics, type StorageRequestObserver } from './instrumented-store';
 import { LeaseElection, type CycleReport } from './lease-election';
+import { PluginLease } from './plugin-lease';
 import { namespaceKeys, type NamespaceKeys } from './storage-keys';
 import { WorkerRegistry, type ActiveWorker } from './worker-registry';
 
@@ -70,6 +71,11 @@ export interface GlobalCoordinatorDependencies {
   keys?: NamespaceKeys;
   /** The log prefix. Default `coordinator:global`; a plugin's own election uses `coordinator:<plugin>`. */
   logScope?: string;
+  /**
+   * The election keys of a plugin (`plg_<plugin>/coordinator/`), for plugins subscribed with
+   * `ownLease`: a global coordinator that has them holds those plugins' leases while it leads.
+   */
+  pluginLeaseKeys?: (pluginName: string) => NamespaceKeys;
   /** The hub's probe of the store: checked once, shared by its coordinators. */
   probe: () => Promise<ProbeReport>;
   hostname: string;
@@ -115,6 +121,11 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   readonly #logger: Logger;
   readonly #probe: () => Promise<ProbeReport>;
   readonly #logPrefix: string;
+  readonly #pluginLeaseKeys: ((pluginName: string) => NamespaceKeys) | undefined;
+  /** Leases this coordinator holds, while it leads, for plugins subscribed with `ownLease`. */
+  readonly #pluginLeases = new Map<string, PluginLease>();
+  #pluginLeaseMaintenance: Promise<void> = Promise.resolve();
+  #pluginLeaseMaintenanceInFlight = false;
 
   #running = false;
   #maintenance: Promise<void> = Promise.resolve();
@@ -140,6 +151,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     this.#environment = environment;
     this.#logger = options.logger;
     this.#probe = options.probe;
+    this.#pluginLeaseKeys = options.pluginLeaseKeys;
     this.workerId = `gcs-${namespace}-${Math.floor(environment.clock.wallNow())}-${randomToken(environment.random, 6)}`;
     this.#store = new InstrumentedStore(options.store, environment.clock);
     this.#election = new LeaseElection({
@@ -225,14 +237,18 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     this.#clearHeartbeatTimer();
     await this.#cycles.catch(() => undefined);
     await this.#maintenance;
+    await this.#pluginLeaseMaintenance;
     if (this.#election.isLeader) {
       this.#armRenewDeadline();
       await this.#stopPluginLeaderWork();
+      // Plugins' leases first: each is held under the global term, which the release below ends.
+      await Promise.all([...this.#pluginLeases.values()].map((lease) => lease.release().catch(() => false)));
       this.#endLeadership('stopped');
       const released = await this.#election.release();
       this.#log('info', released ? 'Lease released' : 'Lease not released (it will expire)');
     }
     this.#clearTimers();
+    for (const lease of this.#pluginLeases.values()) lease.dispose();
     this.#reconcileLeadership();
     try {
       await this.#registry.unregister();
@@ -291,21 +307,57 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     return this.#store.observe(observer);
   }
 
-  /** Subscribes a plugin to leadership changes; it is told the current state at once. */
-  subscribePlugin(plugin: CoordinatedPlugin): void {
+  /**
+   * Subscribes a plugin to leadership changes; it is told the current state at once.
+   *
+   * With `ownLease` (what `hub.coordinate` asks for), this coordinator's leader also holds the
+   * plugin's own lease record, `plg_<plugin>/coordinator/state.json` — the record a hub running the
+   * plugin per-plugin competes for — and the plugin leads, with that lease's epoch, only while
+   * both are held: one record decides who runs its leader work whatever mode each hub is in.
+   */
+  subscribePlugin(plugin: CoordinatedPlugin, options: { ownLease?: boolean } = {}): void {
     if (this.subscribedPlugins.has(plugin.name)) {
       throw new Error(`A plugin named ${JSON.stringify(plugin.name)} is already subscribed to namespace ${this.namespace}`);
     }
+    if (options.ownLease === true) {
+      if (this.#pluginLeaseKeys === undefined) throw new Error(`The coordinator of namespace ${this.namespace} cannot hold plugins' leases (it was not started by a hub)`);
+      this.#pluginLeases.set(plugin.name, this.#createPluginLease(plugin, this.#pluginLeaseKeys(plugin.name)));
+    }
     this.subscribedPlugins.set(plugin.name, plugin);
     this.#log('info', `Plugin subscribed: ${plugin.name}`);
-    if (this.#running) this.#notifyPlugin(plugin, this.#currentChange(this.#announcedLeader, this.#announcedLeader));
+    if (this.#running) {
+      this.#notifyPlugin(plugin, this.#currentChange(this.#announcedLeader, this.#announcedLeader));
+      if (this.#pluginLeases.has(plugin.name) && this.#election.isLeader) this.#startPluginLeaseMaintenance();
+    }
   }
 
-  /** Unsubscribes a plugin. */
+  /**
+   * Where a subscribed plugin's leadership comes from: its own lease held here (`ownLease`),
+   * or this coordinator itself.
+   */
+  leadershipOf(pluginName: string): LeadershipSource {
+    return this.#pluginLeases.get(pluginName) ?? this;
+  }
+
+  /** Unsubscribes a plugin (releasing its lease if held here). */
   unsubscribePlugin(name: string): boolean {
     const removed = this.subscribedPlugins.delete(name);
+    const lease = this.#pluginLeases.get(name);
+    if (lease !== undefined) {
+      this.#pluginLeases.delete(name);
+      void lease.release().catch(() => false);
+    }
     if (removed) this.#log('info', `Plugin unsubscribed: ${name}`);
     return removed;
+  }
+
+  /**
+   * See {@link LeadershipSource.requestEpochAbove}: at its next cycle, moments from now, the
+   * leader claims its record anew at an epoch above `epoch` (ending the current term).
+   */
+  requestEpochAbove(epoch: number): void {
+    this.#election.requestEpochAbove(epoch);
+    if (this.#running && this.#election.isLeader) void this._heartbeatCycle();
   }
 
   /**
@@ -371,6 +423,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       // stop() may have run during the awaits above.
       if (this.#isStopped()) return;
       this.#startRegistrationMaintenance();
+      this.#startPluginLeaseMaintenance();
       this.#log('debug', 'Heartbeat cycle executed', { outcome: report.kind });
       this.#emitSafely('heartbeat', { namespace: this.namespace, outcome: report.kind, durationMs: clock.monotonicNow() - startedAt });
     } finally {
@@ -431,6 +484,52 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     });
   }
 
+  /**
+   * While leading: runs the cycles of the plugins' leases that are due (at once in a new term,
+   * then every few heartbeats). Beside the heartbeat cycles, like registrations, so a slow plugin
+   * lease never delays the global renewal; bounded by the global renew deadline.
+   */
+  #startPluginLeaseMaintenance(): void {
+    if (this.#pluginLeaseMaintenanceInFlight || !this.#election.isLeader) return;
+    const due = [...this.#pluginLeases.values()].filter((lease) => lease.isDue());
+    if (due.length === 0) return;
+    this.#pluginLeaseMaintenanceInFlight = true;
+    const deadline = this.#election.renewDeadlineAt ?? this.#environment.clock.monotonicNow();
+    const budget = Math.min(this.config.heartbeatInterval, deadline - this.#environment.clock.monotonicNow());
+    this.#pluginLeaseMaintenance = this.#withDeadline(budget, 'plugin lease cycle', async (signal) => {
+      await Promise.all(
+        due.map(async (lease) => {
+          const report = await lease.runCycle(signal);
+          if (report.kind === 'acquired') this.#log('info', `Plugin lease acquired: ${lease.pluginName} (epoch ${report.epoch})`);
+          else if (report.kind === 'following' && report.leader !== null && report.leader !== this.workerId) {
+            this.#log('warn', `Plugin ${lease.pluginName} is led by ${report.leader} through its own election (per-plugin mode); this leader runs none of its leader work until that lease ends`);
+          }
+        }),
+      );
+    })
+      .catch((error: unknown) => this.#log('warn', `Plugin lease cycle failed: ${describe(error)}`, { error }))
+      .finally(() => {
+        this.#pluginLeaseMaintenanceInFlight = false;
+      });
+  }
+
+  #createPluginLease(plugin: CoordinatedPlugin, keys: NamespaceKeys): PluginLease {
+    return new PluginLease({
+      pluginName: plugin.name,
+      keys,
+      store: this.#store,
+      namespace: this.namespace,
+      workerId: this.workerId,
+      config: this.config,
+      clock: this.#environment.clock,
+      timers: this.#environment.timers,
+      globalTerm: () => (this.#election.isLeader ? { namespace: this.namespace, epoch: this.#election.epoch } : undefined),
+      onChange: () => {
+        if (this.subscribedPlugins.get(plugin.name) === plugin) this.#notifyPlugin(plugin, this.#currentChange(this.#announcedLeader, this.#announcedLeader));
+      },
+    });
+  }
+
   async #maintainRegistrations(signal: AbortSignal): Promise<void> {
     // A new leader registers at once, and again at every pass until that succeeds: its
     // registration carries the epoch, which must survive a lost lease record (see epochFloor).
@@ -476,6 +575,8 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       this.#leadership = this.#beginLeadership(this.#election.epoch);
       this.#emitSafely('leadership:acquired', { namespace: this.namespace, epoch: this.#election.epoch });
     }
+    // A plugin's lease ends with the global term it was held under.
+    for (const lease of this.#pluginLeases.values()) lease.reconcile();
     const leader = isLeader ? this.workerId : this.#election.leader;
     const epoch = this.#election.epoch;
     if (leader === this.#announcedLeader && (leader === null || epoch === this.#announcedEpoch)) return;
@@ -528,8 +629,11 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     };
   }
 
-  #notifyPlugin(plugin: CoordinatedPlugin, change: LeadershipChange): void {
+  #notifyPlugin(plugin: CoordinatedPlugin, globalChange: LeadershipChange): void {
     if (plugin.onGlobalLeaderChange === undefined) return;
+    const lease = this.#pluginLeases.get(plugin.name);
+    // A plugin with its own lease leads, and fences, by that lease.
+    const change = lease === undefined ? globalChange : { ...globalChange, epoch: lease.getEpoch(), isLeader: lease.isLeader };
     try {
       const result = plugin.onGlobalLeaderChange(change);
       if (result instanceof Promise) {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { consoleLogger, silentLogger, systemEnvironment, type CoordinatedPlugin, type CoordinationMode, type CoordinatorEnvironment, type Logger } from '@baton/plugin';
+import { consoleLogger, silentLogger, systemEnvironment, type CoordinatedPlugin, type CoordinationMode, type CoordinatorEnvironment, type LeadershipSource, type Logger } from '@baton/plugin';
 import { createStore, isStorageError, probeStorage, type CreateStoreOptions, type ObjectStore, type ProbeReport } from '@baton/storage';
 import { CoordinatorConfigError, rejectUnknownOptions, resolveCoordinatorConfig, type CoordinatorConfig, type GlobalCoordinatorOptions } from './config';
 import { GlobalCoordinator } from './global-coordinator';
@@ -42,6 +42,11 @@ export interface PluginCoordination {
   namespace: string;
   /** The coordinator it is subscribed to. */
   coordinator: GlobalCoordinator;
+  /**
+   * Where its leadership comes from: in global mode, the plugin's own lease held by the global
+   * leader (so per-plugin hubs elsewhere compete for the same record); per-plugin, the coordinator.
+   */
+  leadership: LeadershipSource;
   /** Why it runs per-plugin although it asked for global (the global coordinator's error). */
   fallbackReason?: string;
 }
@@ -207,7 +212,7 @@ export class Hub {
     this.#assertConnected('coordinate');
     const namespace = plugin.namespace ?? 'default';
     const label = `[${plugin.constructor.name === 'Object' ? plugin.name : plugin.constructor.name}]`;
-    let coordination: PluginCoordination;
+    let coordination: Omit<PluginCoordination, 'leadership'>;
     if ((plugin.coordinationMode ?? 'global') === 'per-plugin') {
       coordination = { mode: 'per-plugin', namespace, coordinator: await this.#pluginCoordinator(plugin.name) };
     } else {
@@ -222,9 +227,12 @@ export class Hub {
         coordination = { mode: 'per-plugin', namespace, coordinator: await this.#pluginCoordinator(plugin.name), fallbackReason: reason };
       }
     }
-    coordination.coordinator.subscribePlugin(plugin);
-    this.coordination.set(plugin.name, coordination);
-    return coordination;
+    // In global mode the global leader also holds the plugin's own lease: whichever mode other
+    // hubs are in (configured per-plugin, or fallen back), one record decides who leads it.
+    coordination.coordinator.subscribePlugin(plugin, { ownLease: coordination.mode === 'global' });
+    const coordinated: PluginCoordination = { ...coordination, leadership: coordination.coordinator.leadershipOf(plugin.name) };
+    this.coordination.set(plugin.name, coordinated);
+    return coordinated;
   }
 
   #pluginCoordinator(pluginName: string): Promise<GlobalCoordinator> {
@@ -246,6 +254,7 @@ export class Hub {
       namespace,
       keys,
       logScope,
+      ...(logScope === 'coordinator:global' ? { pluginLeaseKeys: pluginElectionKeys } : {}),
       config: this.config,
       logger: this.#logger,
       environment: this.#environment,
@@ -254,6 +263,17 @@ export class Hub {
         if (probe === undefined) {
           probe = probeStorage(this.client.store, { keyPrefix: probeRoot });
           this.#probes.set(probeRoot, probe);
+          // Only a verdict is remembered: a probe that failed (or could not reach the store) is
+          // run again by the next start, so a transient error never sticks to the hub.
+          const started = probe;
+          started.then(
+            (report) => {
+              if (!report.safe && this.#probes.get(probeRoot) === started) this.#probes.delete(probeRoot);
+            },
+            () => {
+              if (this.#probes.get(probeRoot) === started) this.#probes.delete(probeRoot);
+            },
+          );
         }
         return probe;
       },

@@ -1,8 +1,8 @@
 import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
 import type { Clock, Timers } from '@baton/plugin';
-import { ledgerEpoch, ledgerLongestLease, MAX_EPOCH, readEpochLedger, reserveEpoch, type EpochLedgerState } from './epoch-ledger';
-import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type LeaseRecord, type ParsedLeaseRecord } from './lease-record';
+import { isEpochInDomain, ledgerEpoch, ledgerLongestLease, MAX_EPOCH, readEpochLedger, reserveEpoch, type EpochLedgerState } from './epoch-ledger';
+import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type HeldFor, type LeaseRecord, type ParsedLeaseRecord } from './lease-record';
 
 /**
  * The lease algorithm, in one place. One instance per worker and namespace; the coordinator
@@ -29,6 +29,9 @@ import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type LeaseRec
  *    ever seen in the namespace; and a ledger epoch above every epoch it saw in `state.json`
  *    means a term it never saw was reserved — it may be acting on a record rewritten with
  *    identical bytes (same ETag) — so the wait starts again from that moment.
+ * 6. A plugin's lease held by a namespace's global leader (`heldFor`) is claimed only during a
+ *    global term, and ends with it: the next global leader of that namespace, whose term began
+ *    after the old one ended, may take it over at once (rule 2 protects everyone else).
  */
 export class LeaseElection {
   readonly #store: ObjectStore;
@@ -40,6 +43,7 @@ export class LeaseElection {
   readonly #timers: Timers;
   readonly #epochFloor: (() => Promise<number>) | undefined;
   readonly #ledgerKey: string;
+  readonly #heldFor: (() => HeldFor | undefined) | undefined;
 
   /** The version of the record last seen, and when (monotonic) it was first seen. */
   #observation: Observation | undefined;
@@ -50,6 +54,8 @@ export class LeaseElection {
   #lastTermEpoch = 0;
   /** The longest lease of any holder seen (records, ledger): the wait for a record that cannot be read. */
   #longestLeaseSeen = 0;
+  /** An epoch the holder must move its term above (see {@link requestEpochAbove}); 0: none. */
+  #epochToPass = 0;
 
   constructor(options: LeaseElectionOptions) {
     this.#store = options.store;
@@ -61,6 +67,7 @@ export class LeaseElection {
     this.#timers = options.timers;
     this.#epochFloor = options.epochFloor;
     this.#ledgerKey = options.ledgerKey;
+    this.#heldFor = options.heldFor;
   }
 
   /** Whether this worker holds the lease now: it has a term and its renew deadline has not passed. */
@@ -108,7 +115,15 @@ export class LeaseElection {
    */
   async runCycle(signal?: AbortSignal): Promise<CycleReport> {
     if (this.#term !== undefined) {
-      if (this.#withinDeadline(this.#term)) return this.#renew(this.#term, signal);
+      const term = this.#term;
+      if (this.#withinDeadline(term) && this.#epochToPass >= term.epoch) {
+        // Leader work met a record of a higher epoch than this live term (epochs reset or reused
+        // elsewhere): the term ends, and the record is claimed anew above that epoch by
+        // compare-and-swap on our own version, which also proves nobody else took it meanwhile.
+        this.#term = undefined;
+        return this.#claim(term.record, { ifMatch: term.etag }, signal, { shortcut: true });
+      }
+      if (this.#withinDeadline(term)) return this.#renew(term, signal);
       // The deadline passed without a renewal: this worker already stopped leading. Whether it
       // can lead again is decided like any follower's claim (its own record may be re-taken at once).
       this.#term = undefined;
@@ -121,6 +136,25 @@ export class LeaseElection {
    * compare-and-swap so a follower takes over at its next heartbeat instead of waiting for
    * expiry. A refused or failed release is harmless: followers then wait for expiry.
    */
+  /**
+   * Stops leading at once without writing anything (a plugin's lease whose global term ended):
+   * followers wait the lease out, or take it over at once where rule 6 allows.
+   */
+  abandon(): void {
+    this.#term = undefined;
+  }
+
+  /**
+   * Asks the holder to move to a term above `epoch` at its next cycle: leader work met a record
+   * written under a higher epoch than the live term's (the namespace was reset, or epochs of
+   * another mode met this one), and its fence would refuse every run until the term passes it.
+   * Ignored for epochs outside the domain (garbage must not exhaust it).
+   */
+  requestEpochAbove(epoch: number): void {
+    if (!isEpochInDomain(epoch) || epoch >= MAX_EPOCH) return;
+    this.#epochToPass = Math.max(this.#epochToPass, epoch);
+  }
+
   async release(signal?: AbortSignal): Promise<boolean> {
     const term = this.#term;
     this.#term = undefined;
@@ -211,9 +245,16 @@ export class LeaseElection {
     const shortcut =
       !observation.continuityUnproven &&
       (previous?.leader === null || // released by its holder, who stopped first
-        previous?.leader === this.#workerId); // our own lapsed term: we stopped at its deadline
+        previous?.leader === this.#workerId || // our own lapsed term: we stopped at its deadline
+        this.#heldUnderEndedTerm(previous)); // rule 6
     if (shortcut) return this.#claim(previous, { ifMatch: current.etag }, signal, { shortcut: true });
     return this.#claimIfWaitedOut(previous, { ifMatch: current.etag }, readAt, signal);
+  }
+
+  /** Whether `record` was held for an earlier global term of the namespace this worker now leads. */
+  #heldUnderEndedTerm(record: LeaseRecord | undefined): boolean {
+    const own = this.#heldFor?.();
+    return record?.heldFor !== undefined && own !== undefined && record.heldFor.namespace === own.namespace && record.heldFor.epoch < own.epoch;
   }
 
   /** Claims the record observed at `readAt` if it has stayed unchanged for the wait it needs. */
@@ -246,6 +287,9 @@ export class LeaseElection {
     } catch (error) {
       return { kind: 'read-failed', error };
     }
+    const heldFor = this.#heldFor?.();
+    // A plugin's lease is claimed only during a global term (rule 6).
+    if (this.#heldFor !== undefined && heldFor === undefined) return this.#notClaiming();
     const known = Math.max(this.#highestEpochSeen, previous?.epoch ?? 0);
     this.#longestLeaseSeen = Math.max(this.#longestLeaseSeen, ledgerLongestLease(ledger));
     const observation = this.#observation;
@@ -259,7 +303,7 @@ export class LeaseElection {
       // The ledger showed a longer lease than this worker knew of.
       return this.#notClaiming();
     }
-    const epoch = Math.max(known, ledgerEpoch(ledger), floor) + 1;
+    const epoch = Math.max(known, ledgerEpoch(ledger), floor, this.#epochToPass) + 1;
     if (epoch > MAX_EPOCH) {
       return { kind: 'claim-lost', error: new RangeError(`The namespace's epochs are exhausted (next would be ${epoch}, above ${MAX_EPOCH}): a record was written by hand or by a bug; run \`baton doctor\``) };
     }
@@ -292,6 +336,7 @@ export class LeaseElection {
       previousLeader: previous?.leader ?? previous?.previousLeader ?? null,
       acquiredAt: now,
       renewedAt: now,
+      ...(heldFor === undefined ? {} : { heldFor }),
     };
     const outcome = await this.#conditionalWrite(claimed, condition, signal);
     if (outcome.kind !== 'written') {
@@ -411,6 +456,11 @@ export interface LeaseElectionOptions {
    * registrations). Consulted only when the record is missing or unreadable.
    */
   epochFloor?: () => Promise<number>;
+  /**
+   * For a plugin's lease held by a global leader: the global term now held (`undefined` while
+   * none is), written into the record; the lease is claimed only while one is held (rule 6).
+   */
+  heldFor?: () => HeldFor | undefined;
 }
 
 /** What one heartbeat cycle did. */

@@ -27,6 +27,20 @@ export interface LeaseRecord {
   acquiredAt: number;
   /** Holder's wall clock at the last write. Informational. */
   renewedAt: number;
+  /**
+   * Set when the holder is a namespace's global leader holding a plugin's lease on the plugin's
+   * behalf (see `plugin-lease.ts`): the lease lasts no longer than that global term, so the
+   * namespace's next global leader may take it over at once.
+   */
+  heldFor?: HeldFor;
+}
+
+/** A global term a plugin's lease is held under: the namespace and its epoch. */
+export interface HeldFor {
+  /** The global coordinator's namespace. */
+  namespace: string;
+  /** The epoch of its term, in the global coordinator's own epoch domain. */
+  epoch: number;
 }
 
 /** The result of reading `state.json`. */
@@ -60,8 +74,15 @@ export function parseLeaseRecord(body: Uint8Array): ParsedLeaseRecord {
   if (record.previousLeader !== null && typeof record.previousLeader !== 'string') problems.push('previousLeader');
   if (typeof record.acquiredAt !== 'number') problems.push('acquiredAt');
   if (typeof record.renewedAt !== 'number') problems.push('renewedAt');
+  if (record.heldFor !== undefined && !isHeldFor(record.heldFor)) problems.push('heldFor');
   if (problems.length > 0) return { valid: false, reason: `wrong or missing fields: ${problems.join(', ')}` };
   return { valid: true, record: value as LeaseRecord };
+}
+
+function isHeldFor(value: unknown): value is HeldFor {
+  if (typeof value !== 'object' || value === null) return false;
+  const { namespace, epoch } = value as Record<string, unknown>;
+  return typeof namespace === 'string' && isEpochInDomain(epoch);
 }
 
 function isWholeNumber(value: unknown): value is number {

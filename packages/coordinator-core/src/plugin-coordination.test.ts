@@ -37,13 +37,16 @@ class QueuePlugin {
 describe('plugin coordination', () => {
   it('uses the global coordinator and says so', async () => {
     const logger = capturingLogger();
-    const hub = await connect(new MemoryStore(), { globalCoordinator: TIMINGS, logger });
+    const store = new MemoryStore();
+    const hub = await connect(store, { globalCoordinator: TIMINGS, logger });
     hubs.push(hub);
     const plugin = new QueuePlugin();
     await hub.usePlugin(plugin);
     expect(hub.coordination.get('queue')).toMatchObject({ mode: 'global', namespace: 'default' });
     expect(logger.lines).toContain("[QueuePlugin] Global coordination initialized for namespace 'default'");
-    expect(plugin.changes.at(-1)).toMatchObject({ isLeader: true, epoch: 1 });
+    // It leads by its own lease, which the global leader claims right after subscribing it.
+    await expect.poll(() => plugin.changes.at(-1)).toMatchObject({ isLeader: true, epoch: 1 });
+    expect(await store.get('plg_queue/coordinator/state.json')).toBeDefined();
   });
 
   it("falls back to the plugin's own election when the global coordinator cannot be obtained, with the guide's lines", async () => {

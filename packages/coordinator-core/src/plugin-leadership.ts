@@ -50,7 +50,7 @@ export class PluginLeadership {
     const coordination = await hub.coordinate(this.#plugin);
     this.#coordination = coordination;
     const { run, intervalMs, timers } = this.#options;
-    this.#runner = new LeaderWorkRunner(coordination.coordinator, { name: this.#plugin.name, run, intervalMs, logger: hub.logger, ...(timers === undefined ? {} : { timers }) });
+    this.#runner = new LeaderWorkRunner(coordination.leadership, { name: this.#plugin.name, run, intervalMs, logger: hub.logger, ...(timers === undefined ? {} : { timers }) });
     // Subscribing tells the plugin the current state at once, before the runner existed.
     if (this.#pendingChange !== undefined) this.#runner.onLeadershipChange(this.#pendingChange);
     return coordination;

@@ -106,10 +106,26 @@ export class LeaderWorkRunner {
       } catch (error) {
         if (isLive(signal)) {
           this.#logger.error({ error, epoch }, `[${this.#options.name}] Leader work failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.#passHigherEpoch(error, epoch);
         }
       }
       await this.#pause(signal);
     }
+  }
+
+  /**
+   * A fence refused this live term because a record carries a higher epoch: nobody else leads
+   * (this term is live), so epochs were reset or reused. Asks the source for a term above it
+   * instead of failing every run from now on.
+   */
+  #passHigherEpoch(error: unknown, epoch: number): void {
+    const higher = highestStaleEpoch(error);
+    if (higher === undefined || higher <= epoch || this.#source.requestEpochAbove === undefined) return;
+    this.#logger.warn(
+      { epoch, higherEpoch: higher },
+      `[${this.#options.name}] A record carries epoch ${higher}, above this live term's ${epoch} (epochs were reset or reused): moving to a term above it`,
+    );
+    this.#source.requestEpochAbove(higher);
   }
 
   #pause(signal: AbortSignal): Promise<void> {
@@ -127,6 +143,20 @@ export class LeaderWorkRunner {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/**
+ * The higher epoch a fence's stale-epoch error reports (`code: 'STALE_EPOCH'` with a numeric
+ * `highestEpoch`, as every baton package's `StaleEpochError`), also inside an `AggregateError`.
+ */
+function highestStaleEpoch(error: unknown): number | undefined {
+  if (error instanceof AggregateError) {
+    const epochs = error.errors.map(highestStaleEpoch).filter((epoch): epoch is number => epoch !== undefined);
+    return epochs.length === 0 ? undefined : Math.max(...epochs);
+  }
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, highestEpoch } = error as { code?: unknown; highestEpoch?: unknown };
+  return code === 'STALE_EPOCH' && typeof highestEpoch === 'number' && Number.isSafeInteger(highestEpoch) ? highestEpoch : undefined;
 }
 
 /** Read through a call so that the check after an await is not narrowed away. */

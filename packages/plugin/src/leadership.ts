@@ -35,6 +35,13 @@ export interface LeadershipSource {
    * deadline passed, or stop), always before another worker can take over. `undefined` otherwise.
    */
   leadershipSignal(): AbortSignal | undefined;
+  /**
+   * Asks the leader to move to a term above `epoch`: its leader work met a record written under
+   * a higher epoch than the live term's (the namespace was reset, or its epochs were reused), so
+   * every fenced run would be refused until the term passes it. Sources that cannot renumber
+   * their terms leave it out.
+   */
+  requestEpochAbove?(epoch: number): void;
 }
 
 /**

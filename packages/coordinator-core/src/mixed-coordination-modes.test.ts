@@ -1,0 +1,137 @@
+import type { LeaderWorkContext, LeadershipChange } from '@baton/plugin';
+import { MemoryStore, StorageUnavailableError, type ObjectBody, type PutOptions } from '@baton/storage';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, type Hub, type HubPlugin } from './hub';
+import { PluginLeadership } from './plugin-leadership';
+
+const TIMINGS = { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400 };
+const hubs: Hub[] = [];
+afterEach(async () => {
+  await Promise.all(hubs.splice(0).map((hub) => hub.disconnect()));
+});
+
+/** Who is inside leader work right now, across every process of a test: more than one is the bug. */
+class LeaderWorkLog {
+  readonly running = new Set<string>();
+  readonly epochs: { process: string; epoch: number }[] = [];
+  overlaps = 0;
+  runs = 0;
+
+  enter(process: string, epoch: number): void {
+    this.running.add(process);
+    this.runs += 1;
+    this.epochs.push({ process, epoch });
+    if (this.running.size > 1) this.overlaps += 1;
+  }
+
+  leave(process: string): void {
+    this.running.delete(process);
+  }
+}
+
+/** A leader-only plugin whose work takes a while and checks its signal, as real duties do. */
+class SweepingPlugin implements HubPlugin {
+  readonly name = 'sweeper';
+  readonly #leadership: PluginLeadership;
+
+  constructor(
+    readonly process: string,
+    readonly log: LeaderWorkLog,
+    readonly coordinationMode: 'global' | 'per-plugin' = 'global',
+  ) {
+    this.#leadership = new PluginLeadership(this, { intervalMs: 5, run: (context) => this.#work(context) });
+  }
+
+  install(hub: Hub) {
+    return this.#leadership.start(hub).then(() => undefined);
+  }
+
+  uninstall() {
+    return this.#leadership.stop();
+  }
+
+  onGlobalLeaderChange(change: LeadershipChange): void {
+    this.#leadership.onLeadershipChange(change);
+  }
+
+  stopLeaderWork({ signal }: { signal: AbortSignal }) {
+    return this.#leadership.stopLeaderWork(signal);
+  }
+
+  async #work({ epoch, signal }: LeaderWorkContext): Promise<void> {
+    if (signal.aborted) return;
+    this.log.enter(this.process, epoch);
+    try {
+      // Work in small steps, checking the signal before each, as fenced writes do.
+      for (let step = 0; step < 5 && !signal.aborted; step += 1) await new Promise((resolve) => setTimeout(resolve, 4));
+    } finally {
+      this.log.leave(this.process);
+    }
+  }
+}
+
+/** Fails the first probe write under the global coordinator's probe folder: one transient error at start-up. */
+class OneFailedProbeWriteStore extends MemoryStore {
+  #failed = false;
+  override put(key: string, body: ObjectBody, options?: PutOptions) {
+    if (!this.#failed && key.startsWith('plg_coordinator_global/.probe/')) {
+      this.#failed = true;
+      return Promise.reject(new StorageUnavailableError('connect ECONNRESET 127.0.0.1:9000', { operation: 'put', key }));
+    }
+    return super.put(key, body, options);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('a plugin leads in one process at a time, whatever mix of coordination modes the hubs are in', () => {
+  it('one hub in global mode and one configured per-plugin: never both at once', async () => {
+    const store = new MemoryStore();
+    const log = new LeaderWorkLog();
+    const first = await connect(store, { globalCoordinator: TIMINGS });
+    const second = await connect(store, { globalCoordinator: TIMINGS });
+    hubs.push(first, second);
+    await first.usePlugin(new SweepingPlugin('global', log, 'global'));
+    await second.usePlugin(new SweepingPlugin('per-plugin', log, 'per-plugin'));
+    await sleep(1000);
+    expect(log.runs).toBeGreaterThan(10);
+    expect(log.overlaps).toBe(0);
+    expect(new Set(log.epochs.map((entry) => entry.process)).size).toBe(1);
+  });
+
+  it('one transient error in the start-up probe: the hub that fell back never leads beside the global leader', async () => {
+    const store = new OneFailedProbeWriteStore();
+    const log = new LeaderWorkLog();
+    const healthy = await connect(store, { globalCoordinator: TIMINGS });
+    hubs.push(healthy);
+    await healthy.usePlugin(new SweepingPlugin('healthy', log));
+    const unlucky = await connect(store, { globalCoordinator: TIMINGS });
+    hubs.push(unlucky);
+    await unlucky.usePlugin(new SweepingPlugin('unlucky', log));
+    await sleep(1000);
+    expect(log.runs).toBeGreaterThan(10);
+    expect(log.overlaps).toBe(0);
+    expect(new Set(log.epochs.map((entry) => entry.process))).toEqual(new Set(['healthy']));
+  });
+
+  it('the per-plugin hub takes the plugin over once the global fleet is gone, at a higher epoch', async () => {
+    const store = new MemoryStore();
+    const log = new LeaderWorkLog();
+    const global = await connect(store, { globalCoordinator: TIMINGS });
+    const perPlugin = await connect(store, { globalCoordinator: TIMINGS });
+    hubs.push(perPlugin);
+    await global.usePlugin(new SweepingPlugin('global', log, 'global'));
+    await perPlugin.usePlugin(new SweepingPlugin('per-plugin', log, 'per-plugin'));
+    await sleep(300);
+    const globalEpochs = log.epochs.filter((entry) => entry.process === 'global').map((entry) => entry.epoch);
+    expect(globalEpochs.length).toBeGreaterThan(0);
+    await global.disconnect();
+    const deadline = Date.now() + 5000;
+    while (!log.epochs.some((entry) => entry.process === 'per-plugin') && Date.now() < deadline) await sleep(20);
+    const taken = log.epochs.find((entry) => entry.process === 'per-plugin');
+    expect(taken, 'the per-plugin hub never took over').toBeDefined();
+    // One epoch domain per plugin, whatever the mode: the fence downstream sees epochs only rise.
+    expect(taken?.epoch).toBeGreaterThan(Math.max(...globalEpochs));
+    expect(log.overlaps).toBe(0);
+  });
+});

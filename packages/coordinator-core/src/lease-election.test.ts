@@ -311,6 +311,23 @@ describe('LeaseElection', () => {
     expect(await newcomer.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 });
   });
 
+  it('moves a live term above an epoch it is asked to pass, at its next cycle, and ignores epochs outside the domain', async () => {
+    const store = new MemoryStore();
+    const leader = worker(store, 'a');
+    const follower = worker(store, 'b');
+    expect(await leader.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 1 });
+    leader.election.requestEpochAbove(Number.MAX_SAFE_INTEGER); // garbage: must not exhaust the domain
+    leader.election.requestEpochAbove(-3);
+    expect(await leader.election.runCycle()).toMatchObject({ kind: 'renewed', epoch: 1 });
+    leader.election.requestEpochAbove(7);
+    leader.election.requestEpochAbove(5);
+    expect(await leader.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 8 });
+    expect(leader.election.isLeader).toBe(true);
+    expect((await storedRecord(store)).epoch).toBe(8);
+    expect(await follower.election.runCycle()).toMatchObject({ kind: 'following', leader: 'a', epoch: 8 });
+    expect(await leader.election.runCycle()).toMatchObject({ kind: 'renewed', epoch: 8 }); // asked once, moved once
+  });
+
   it('treats an epoch outside 0..2^40 as a corrupt record, and never hands out such an epoch', async () => {
     const store = new MemoryStore();
     const first = worker(store, 'a');

@@ -59,11 +59,12 @@ class SweepingPlugin implements HubPlugin {
   }
 
   async #work({ epoch, signal }: LeaderWorkContext): Promise<void> {
-    if (signal.aborted) return;
+    const stillLeading = () => !signal.aborted;
+    if (!stillLeading()) return;
     this.log.enter(this.process, epoch);
     try {
       // Work in small steps, checking the signal before each, as fenced writes do.
-      for (let step = 0; step < 5 && !signal.aborted; step += 1) await new Promise((resolve) => setTimeout(resolve, 4));
+      for (let step = 0; step < 5 && stillLeading(); step += 1) await new Promise((resolve) => setTimeout(resolve, 4));
     } finally {
       this.log.leave(this.process);
     }

@@ -97,6 +97,29 @@ describe('QueuePlugin on a hub', () => {
     expect(hub.coordination.size).toBe(0);
   });
 
+  it('a job record under a higher epoch than the live term (epochs were reset) moves the term above it, and the leader duties go on', async () => {
+    const store = new MemoryStore();
+    const keys = new QueueKeys(QUEUE.name);
+    const { hub, plugin } = await member(store);
+    const leadership = hub.coordination.get('queue-emails')?.leadership;
+    await waitUntil(() => leadership?.isLeader === true);
+    const resetEpoch = leadership?.getEpoch() ?? 0;
+    // A crashed worker's claim, last touched by a leader at epoch 9: the record outlived a
+    // namespace reset, so the live term's epoch is below it and the fence refuses the duty.
+    const producer = new Queue({ store, name: QUEUE.name });
+    const id = await producer.enqueue({ n: 1 });
+    const enqueued = parseJobRecord(keys.job(id), (await store.get(keys.job(id)))?.body ?? new Uint8Array());
+    const claimed = claimJob({ ...enqueued, leaderEpoch: 9 }, { token: 'token', worker: 'crashed', claimedAt: 0, visibilityTimeoutMs: QUEUE.visibilityTimeoutMs, heartbeats: 0 });
+    await store.put(keys.job(id), encodeJobRecord(claimed), { contentType: 'application/json' });
+    await store.delete(keys.ready(id, enqueued.priority, enqueued.availableAt));
+    expect(resetEpoch).toBeLessThan(9);
+    await waitFor(async () => (await producer.getJob(id))?.state === 'ready', 10_000, 'the crashed claim to be recovered under a term above epoch 9');
+    expect(leadership?.getEpoch()).toBeGreaterThan(9);
+    expect(leadership?.isLeader).toBe(true);
+    const delayed = await plugin.enqueue({ later: true }, { delayMs: 20 });
+    await waitFor(async () => (await producer.getJob(delayed))?.state === 'ready', 10_000, 'a delayed job to be promoted in the new term');
+  });
+
   it('a failing promotion does not skip recovery: a crashed claim is taken back although every promotion pass fails', async () => {
     const memory = new MemoryStore();
     const keys = new QueueKeys(QUEUE.name);

@@ -1,15 +1,11 @@
+import { isEpochInDomain, MAX_EPOCH } from '@baton/plugin';
 import { bytesToText, writeConditionally, type ObjectStore, type StoredObject, type WriteCondition } from '@baton/storage';
 
 /** The format tag of the epoch ledger (`epoch.json`). */
 export const EPOCH_LEDGER_FORMAT = 'baton.epochs/v1';
 
-/**
- * The highest epoch a term may have: 2^40 (at one new term per second, 35 000 years). A lease
- * record or ledger claiming a higher one was not written by baton (no term is ever given one);
- * it is treated as corrupt, and the epochs of real terms stay within the range every store,
- * JSON parser and fence compares exactly.
- */
-export const MAX_EPOCH = 2 ** 40;
+// The epoch domain is @baton/plugin's (the queue and the TTL check records' epochs against it too).
+export { isEpochInDomain, MAX_EPOCH } from '@baton/plugin';
 
 /**
  * The content of `epoch.json`, beside `state.json`: the durable floor of the namespace's epochs.
@@ -38,11 +34,6 @@ export type EpochLedgerState =
   | { kind: 'missing' }
   | { kind: 'invalid'; etag: string; reason: string }
   | { kind: 'valid'; etag: string; record: EpochLedgerRecord };
-
-/** Whether `epoch` is a whole number in the epoch domain `0..MAX_EPOCH` (0: no term yet). */
-export function isEpochInDomain(epoch: unknown): epoch is number {
-  return typeof epoch === 'number' && Number.isSafeInteger(epoch) && epoch >= 0 && epoch <= MAX_EPOCH;
-}
 
 /** Reads the ledger, never throwing for bad content: an unreadable one is reported as invalid. */
 export async function readEpochLedger(store: ObjectStore, key: string, signal?: AbortSignal): Promise<EpochLedgerState> {

@@ -20,5 +20,5 @@ export type { CountedOperation, StorageMetrics, StorageRequest, StorageRequestOb
 export { clearCorruptedState, forceReelection, isResetHolder, RecoveryError, RESET_HOLDER_PREFIX } from './recovery';
 export type { RecoveryErrorCode, RecoveryOptions, RecoveryResult } from './recovery';
 // Re-exported so that adopting only the core needs no second import.
-export { consoleLogger, silentLogger, systemEnvironment } from '@baton/plugin';
+export { consoleLogger, isEpochInDomain, MAX_EPOCH, silentLogger, systemEnvironment } from '@baton/plugin';
 export type { Clock, CoordinatorEnvironment, Logger, LogMethod, TimerHandle, Timers } from '@baton/plugin';

@@ -11,3 +11,4 @@ export type { JsonProblem, JsonValue } from './json-value';
 export { EpochFence } from './epoch-fence';
 export { findUnknownOption } from './unknown-option';
 export type { UnknownOption } from './unknown-option';
+export { isEpochInDomain, MAX_EPOCH } from './epoch-domain';

@@ -1,3 +1,4 @@
+import { isEpochInDomain, MAX_EPOCH } from '@baton/plugin';
 import { bytesToText } from '@baton/storage';
 import { CorruptRecordError } from './errors';
 import type { JsonValue } from './json-value';
@@ -129,6 +130,8 @@ function recordProblem(record: Record<string, unknown>): string | undefined {
   if (!JOB_STATES.has(record.state)) return `state ${JSON.stringify(record.state)} is not a job state`;
   const numbers = ['priority', 'attempt', 'maxAttempts', 'enqueuedAt', 'availableAt', 'revision', 'leaderEpoch'] as const;
   for (const field of numbers) if (!isNumber(record[field])) return `${field} is not a number`;
+  // An epoch no term can have would fence every real leader out of this queue: the record is corrupt.
+  if (!isEpochInDomain(record.leaderEpoch)) return `leaderEpoch ${String(record.leaderEpoch)} is outside the epoch domain 0..${MAX_EPOCH}`;
   if (record.timeoutMs !== null && !isNumber(record.timeoutMs)) return 'timeoutMs is neither a number nor null';
   if (record.finishedAt !== null && !isNumber(record.finishedAt)) return 'finishedAt is neither a number nor null';
   if (record.idempotencyKey !== null && typeof record.idempotencyKey !== 'string') return 'idempotencyKey is neither a string nor null';

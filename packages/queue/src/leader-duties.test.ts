@@ -212,4 +212,23 @@ describe('leader duties with an injected clock', () => {
     expect(corrupt).toEqual([keys.job(wrongId)]);
     expect((await queue.getJob(id))?.state).toBe('ready');
   });
+  it('a record claiming a leader epoch no term can have is corrupt: it costs only itself and does not fence the leader out', async () => {
+    const store = new MemoryStore();
+    const time = manualClock();
+    const keys = new QueueKeys('extreme-epoch');
+    const queue = new Queue({ store, name: 'extreme-epoch', environment: { clock: time.clock } });
+    const id = await queue.enqueue({ n: 1 }, { delayMs: 500 });
+    const enqueued = parseJobRecord(keys.job(id), (await store.get(keys.job(id)))?.body ?? new Uint8Array());
+    // Due first, valid in every field but its epoch: MAX_SAFE_INTEGER, far above MAX_EPOCH.
+    const extremeId = '000000000extreme00000';
+    await store.put(keys.job(extremeId), encodeJobRecord({ ...enqueued, id: extremeId, availableAt: 0, leaderEpoch: Number.MAX_SAFE_INTEGER }), { contentType: 'application/json' });
+    await store.put(keys.delayed(extremeId, 0), '', { contentType: 'application/octet-stream' });
+    const corrupt: string[] = [];
+    queue.on('record:corrupt', ({ key }) => corrupt.push(key));
+    time.advance(1000);
+    expect(await queue.promoteDueJobs({ epoch: 1 })).toEqual({ promoted: [id], staleMarkers: 0, corrupt: 1 });
+    expect(corrupt).toEqual([keys.job(extremeId)]);
+    // The fence did not learn the bogus epoch: the leader's duties go on under its own.
+    await expect(queue.recoverExpiredClaims({ epoch: 1 })).resolves.toMatchObject({ recovered: [] });
+  });
 });

@@ -12,3 +12,5 @@ export { EpochFence } from './epoch-fence';
 export { findUnknownOption } from './unknown-option';
 export type { UnknownOption } from './unknown-option';
 export { isEpochInDomain, MAX_EPOCH } from './epoch-domain';
+export { CorruptObjectLog } from './corrupt-object-log';
+export type { CorruptObjectReport } from './corrupt-object-log';

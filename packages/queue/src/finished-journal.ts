@@ -24,17 +24,31 @@ export function encodeFinishedJobs(jobs: readonly FinishedJob[]): string {
 }
 
 /**
- * The journal's entries, read and then deleted by the leader. Unreadable objects count as empty;
- * foreign objects whose keys this package could not have written (a backslash, say) are ignored,
- * each on its own, so that they cannot stop the leader's sweep.
+ * The journal's entries, read and then deleted by the leader. Objects that are not journal objects
+ * (garbage, truncated) count as empty and are deleted with the rest; foreign objects whose keys
+ * this package could not have written (a backslash, say) are left alone, each on its own, so that
+ * they cannot stop the leader's sweep. Both are passed to `onForeign` (the caller reports them).
  */
-export async function takeFinishedJobs(store: ObjectStore, keys: QueueKeys, signal: AbortSignal | undefined): Promise<FinishedJob[]> {
+export async function takeFinishedJobs(
+  store: ObjectStore,
+  keys: QueueKeys,
+  signal: AbortSignal | undefined,
+  onForeign: (key: string, reason: string) => void = () => undefined,
+): Promise<FinishedJob[]> {
   const objectKeys: string[] = [];
-  for await (const page of listPages(store, { prefix: keys.finishedPrefix, signal })) objectKeys.push(...page.entries.map((entry) => entry.key).filter(isUsableKey));
+  for await (const page of listPages(store, { prefix: keys.finishedPrefix, signal })) {
+    for (const { key } of page.entries) {
+      if (isUsableKey(key)) objectKeys.push(key);
+      else onForeign(key, 'a foreign object in the completion journal, under a key the store refuses (left in place: remove it with the tool that wrote it)');
+    }
+  }
   const jobs: FinishedJob[] = [];
   for (const key of objectKeys) {
     const object = await store.get(key, { signal });
-    if (object !== undefined) jobs.push(...parseFinishedJobs(bytesToText(object.body)));
+    if (object === undefined) continue;
+    const entries = parseFinishedJobs(bytesToText(object.body));
+    if (entries === undefined) onForeign(key, 'not a completion journal object (deleted with the journal)');
+    jobs.push(...(entries ?? []));
   }
   await deleteKeys(store, objectKeys, { signal });
   return jobs;
@@ -51,16 +65,20 @@ function isUsableKey(key: string): boolean {
   }
 }
 
-function parseFinishedJobs(body: string): FinishedJob[] {
+/** The entries of a journal object, or `undefined` when it is not one. */
+function parseFinishedJobs(body: string): FinishedJob[] | undefined {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(body) as { format?: unknown; jobs?: unknown };
-    if (parsed.format !== FORMAT || !Array.isArray(parsed.jobs)) return [];
-    return parsed.jobs.flatMap((entry: unknown) => {
-      if (!Array.isArray(entry)) return [];
-      const [id, etag, finishedAt] = entry as unknown[];
-      return typeof id === 'string' && typeof etag === 'string' && typeof finishedAt === 'number' ? [{ id, etag, finishedAt }] : [];
-    });
+    parsed = JSON.parse(body);
   } catch {
-    return [];
+    return undefined;
   }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { format, jobs } = parsed as { format?: unknown; jobs?: unknown };
+  if (format !== FORMAT || !Array.isArray(jobs)) return undefined;
+  return jobs.flatMap((entry: unknown) => {
+    if (!Array.isArray(entry)) return [];
+    const [id, etag, finishedAt] = entry as unknown[];
+    return typeof id === 'string' && typeof etag === 'string' && typeof finishedAt === 'number' ? [{ id, etag, finishedAt }] : [];
+  });
 }

@@ -204,7 +204,11 @@ export class LeaderDuties {
     const { clock } = queueOptions.environment;
     const seen = new Set<string>();
     const waiting = await this.#waitingJobIds(options.signal);
-    for (const job of await takeFinishedJobs(jobs.store, keys, options.signal)) this.#completed.set(job.id, { etag: job.etag, finishedAt: job.finishedAt });
+    const onForeign = (key: string, reason: string): void => {
+      reportCorruptRecord(this.#context, new CorruptRecordError(key, reason), 'reading the completion journal');
+      report.corrupt += 1;
+    };
+    for (const job of await takeFinishedJobs(jobs.store, keys, options.signal, onForeign)) this.#completed.set(job.id, { etag: job.etag, finishedAt: job.finishedAt });
     for await (const page of listPages(jobs.store, { prefix: keys.jobsPrefix, signal: options.signal })) {
       const listedAt = clock.monotonicNow();
       for (const entry of page.entries) {
@@ -348,7 +352,7 @@ export class LeaderDuties {
       observation.corrupt = true;
       delete observation.record;
     }
-    reportCorruptRecord(this.#context, error, 'recovering expired claims');
+    reportCorruptRecord(this.#context, error, 'recovering expired claims', observation?.etag);
     report.corrupt += 1;
   }
 

@@ -1,3 +1,5 @@
+import type { CorruptObjectLog } from '@baton/plugin';
+import type { CorruptRecordError } from './errors';
 import type { JobStore } from './job-store';
 import type { QueueEventName, QueueEvents } from './queue-events';
 import type { QueueKeys } from './queue-keys';
@@ -11,6 +13,8 @@ export interface QueueContext {
   keys: QueueKeys;
   /** Record and marker access. */
   jobs: JobStore;
+  /** Reports records set aside because they are not jobs (a warning and a `record:corrupt` event, once per version). */
+  corruptRecords: CorruptObjectLog<CorruptRecordError>;
   /** Emits a queue event. */
   emit<Name extends QueueEventName>(name: Name, payload: QueueEvents[Name]): void;
 }

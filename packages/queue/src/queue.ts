@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { bytesToText, listPages, writeConditionally, type ObjectStore } from '@baton/storage';
 import { isAbortedBy } from './abort-reason';
-import { randomToken } from '@baton/plugin';
+import { CorruptObjectLog, randomToken } from '@baton/plugin';
 import { InvalidJobOptionsError, JobNotFoundError } from './errors';
 import { resolveEnqueueOptions, type EnqueueOptions } from './job-options';
 import { JOB_RECORD_FORMAT, type JobRecord, type JobState } from './job-record';
@@ -103,6 +103,13 @@ export class Queue {
           resolved.logger.error({ error, event: name }, 'a queue event listener threw; listeners must not throw');
         }
       },
+      corruptRecords: new CorruptObjectLog({
+        logger: resolved.logger,
+        label: `queue ${resolved.name}`,
+        onReport: ({ key, context, error }) => {
+          this.#context.emit('record:corrupt', { key, context, error });
+        },
+      }),
     };
     this.#leader = new LeaderDuties(this.#context);
   }

@@ -7,7 +7,8 @@ export type TTLErrorCode =
   | 'RECORD_VALUE_TOO_LARGE'
   | 'INVALID_TTL_OPTIONS'
   | 'STALE_EPOCH'
-  | 'CORRUPT_RECORD';
+  | 'CORRUPT_RECORD'
+  | 'CORRUPT_MARKER';
 
 /** The base of every error `@baton/ttl` throws itself. Branch on the subclass or on `code`. */
 export class TTLError extends Error {
@@ -95,9 +96,29 @@ export class StaleEpochError extends TTLError {
 export class CorruptRecordError extends TTLError {
   /** The key of the object. */
   readonly key: string;
+  /** The ETag of the version read, when known (a rewrite is a new object to judge). */
+  readonly etag: string | undefined;
+  /** Whether it is a record in another version's format (`baton.ttl/<n>`), rather than garbage. */
+  readonly otherVersion: boolean;
+
+  constructor(key: string, reason: string, options: { etag?: string; otherVersion?: boolean } = {}) {
+    super('CORRUPT_RECORD', `The object at ${JSON.stringify(key)} is not a TTL record this version can read: ${reason}. Inspect it; delete it if it is garbage.`);
+    this.key = key;
+    this.etag = options.etag;
+    this.otherVersion = options.otherVersion ?? false;
+  }
+}
+
+/**
+ * An object in a lane of due markers that no version of baton writes (a name that does not parse,
+ * or a sweep time outside its cohort). The sweep skips it and leaves it in place.
+ */
+export class CorruptMarkerError extends TTLError {
+  /** The key of the object. */
+  readonly key: string;
 
   constructor(key: string, reason: string) {
-    super('CORRUPT_RECORD', `The object at ${JSON.stringify(key)} is not a TTL record this version can read: ${reason}. Inspect it; delete it if it is garbage.`);
+    super('CORRUPT_MARKER', `The object at ${JSON.stringify(key)} is not a due marker this version wrote: ${reason}. The sweep skips it; delete it if nothing of yours wrote it.`);
     this.key = key;
   }
 }

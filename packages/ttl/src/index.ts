@@ -1,5 +1,5 @@
 export { TTLCollection } from './ttl-collection';
-export type { ExpiryOptions, TTLEntry } from './ttl-collection';
+export type { ExpiryOptions, TTLEntry, TTLEventName, TTLEvents } from './ttl-collection';
 export { TTLPlugin } from './ttl-plugin';
 export type { TTLPluginOptions } from './ttl-plugin';
 export type { ExpiredRecord, ExpiryCallback, ExpiryCallbackContext, ExpiryDecision, ExpiryStrategy, TTLCollectionOptions } from './ttl-options';
@@ -11,6 +11,7 @@ export { MAX_RECORD_KEY_BYTES, ttlStoragePrefix } from './ttl-keys';
 export { MAX_RECORD_VALUE_BYTES } from './json-value';
 export type { JsonValue } from './json-value';
 export {
+  CorruptMarkerError,
   CorruptRecordError,
   InvalidRecordKeyError,
   InvalidRecordValueError,

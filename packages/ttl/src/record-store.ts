@@ -103,6 +103,6 @@ export class RecordStore {
 }
 
 function toVersioned(key: string, object: StoredObject): VersionedRecord {
-  const record = parseRecord(key, object.body);
+  const record = parseRecord(key, object.body, object.etag);
   return { record, etag: object.etag, markerId: markerIdOf(record, object.body) };
 }

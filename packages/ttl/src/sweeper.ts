@@ -1,6 +1,6 @@
 import { EpochFence } from '@baton/plugin';
 import { CountingStore, deleteKeys, throwIfAborted } from '@baton/storage';
-import { InvalidTTLOptionsError, StaleEpochError } from './errors';
+import { CorruptMarkerError, CorruptRecordError, InvalidTTLOptionsError, StaleEpochError } from './errors';
 import type { MetricsRecorder } from './ttl-metrics';
 import type { RecordStore, VersionedRecord } from './record-store';
 import { ClaimRenewal } from './claim-renewal';
@@ -30,6 +30,12 @@ export interface SweepReport {
   callbackErrors: number;
   /** Records that failed with a storage error (retried by the next sweep). */
   failed: number;
+  /**
+   * Objects first found unreadable by this sweep and set aside (each reported once per version,
+   * see `record:corrupt`): a garbage record loses its marker and is kept for inspection; a record
+   * of another version's format, and an object in a lane that is not a marker, are skipped.
+   */
+  corrupt: number;
   /** Storage requests of the sweep. */
   requests: number;
   /** Duration, ms. */
@@ -88,7 +94,7 @@ export class Sweeper {
     const startedAt = context.monotonicNow();
     const requestsBefore = this.#counting.total;
     const now = context.wallNow();
-    const report: SweepReport = { expired: 0, staleMarkers: 0, deferred: 0, callbackErrors: 0, failed: 0, requests: 0, durationMs: 0 };
+    const report: SweepReport = { expired: 0, staleMarkers: 0, deferred: 0, callbackErrors: 0, failed: 0, corrupt: 0, requests: 0, durationMs: 0 };
     const seen = new Set<string>();
     try {
       for (const granularity of GRANULARITIES) {
@@ -101,7 +107,12 @@ export class Sweeper {
           let reachedFuture = false;
           for (const entry of page.entries) {
             const marker = context.keys.parseMarker(entry.key);
-            if (marker === undefined) continue;
+            if (marker === undefined) {
+              // Not ours (its name does not parse, or its time lies outside its cohort): skipped, so it cannot stop the lane.
+              const error = new CorruptMarkerError(entry.key, 'its name is not <cohort start>/<sweep time>-<record key>/<marker id> with the sweep time inside its cohort');
+              if (context.corruptObjects.report(entry.key, 'sweeping', error, entry.etag)) report.corrupt += 1;
+              continue;
+            }
             if (marker.sweepAt > now) {
               reachedFuture = true; // the lane is in sweepAt order: nothing further is due
               break;
@@ -157,12 +168,27 @@ export class Sweeper {
             fatal = true; // the other workers stop after their current record
             throw error;
           }
+          if (error instanceof CorruptRecordError) {
+            this.#setAside(marker, error, report);
+            continue;
+          }
           report.failed += 1;
           this.#context.options.logger.warn({ marker: marker.key, error }, `[ttl:${this.#context.options.collection}] sweeping ${JSON.stringify(marker.recordKey)} failed, retried by the next sweep: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.#context.options.sweepConcurrency, due.length) }, worker));
+  }
+
+  /**
+   * A due record this version cannot read costs only itself: reported once per version; garbage
+   * loses its marker (kept for inspection, never met again), while a record in another version's
+   * format keeps it, for a sweeper of that version to find.
+   */
+  #setAside(marker: DueMarker, error: CorruptRecordError, report: SweepReport): void {
+    this.#observations.delete(marker.recordKey);
+    if (!error.otherVersion) this.#markersToDelete.push(marker.key);
+    if (this.#context.corruptObjects.report(error.key, 'sweeping', error, error.etag)) report.corrupt += 1;
   }
 
   async #process(marker: DueMarker, now: number, options: SweepOptions, report: SweepReport): Promise<void> {

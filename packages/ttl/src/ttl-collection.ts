@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
+import { CorruptObjectLog, type CorruptObjectReport } from '@baton/plugin';
 import { sleep, throwIfAborted } from '@baton/storage';
-import { InvalidTTLOptionsError } from './errors';
+import { CorruptMarkerError, CorruptRecordError, InvalidTTLOptionsError } from './errors';
 import { assertKnownOptionNames, type OptionNames } from './option-names';
 import { encodeRecordValue, type JsonValue } from './json-value';
 import { RecordRemoval } from './record-removal';
@@ -35,6 +37,18 @@ export interface TTLEntry {
   updatedAt: number;
 }
 
+/** The events of a {@link TTLCollection} (subscribe with `on`). */
+export interface TTLEvents {
+  /**
+   * The sweep met an object under the collection's prefix it cannot read, and set it aside so
+   * that it costs only itself (see `SweepReport.corrupt`). Once per object version.
+   */
+  'record:corrupt': CorruptObjectReport<CorruptRecordError | CorruptMarkerError>;
+}
+
+/** The name of a {@link TTLEvents} event. */
+export type TTLEventName = keyof TTLEvents;
+
 const FIRST_TOMBSTONE_POLL_MS = 20;
 const LONGEST_TOMBSTONE_POLL_MS = 500;
 
@@ -52,14 +66,34 @@ export class TTLCollection {
   readonly #removal: RecordRemoval;
   readonly #metrics = new MetricsRecorder();
   readonly #sweeper: Sweeper;
+  readonly #emitter = new EventEmitter();
 
   /** @throws {InvalidTTLOptionsError} naming the first invalid option. */
   constructor(options: TTLCollectionOptions) {
     this.options = resolveTTLOptions(options);
-    this.#context = new TTLContext(this.options);
+    const { logger, collection } = this.options;
+    const corruptObjects = new CorruptObjectLog<CorruptRecordError | CorruptMarkerError>({
+      logger,
+      label: `[ttl:${collection}]`,
+      onReport: (report) => {
+        this.#metrics.corrupt(report.error instanceof CorruptMarkerError ? 'markers' : 'records');
+        try {
+          this.#emitter.emit('record:corrupt', report);
+        } catch (error) {
+          logger.error({ error, event: 'record:corrupt' }, `[ttl:${collection}] a listener threw; listeners must not throw`);
+        }
+      },
+    });
+    this.#context = new TTLContext(this.options, corruptObjects);
     this.#records = this.#context.recordStore();
     this.#removal = new RecordRemoval(this.#context, this.#records);
     this.#sweeper = new Sweeper(this.#context, this.#metrics);
+  }
+
+  /** Subscribes to an event. Returns a function that unsubscribes. */
+  on<Name extends TTLEventName>(name: Name, listener: (payload: TTLEvents[Name]) => void): () => void {
+    this.#emitter.on(name, listener);
+    return () => this.#emitter.off(name, listener);
   }
 
   /** The collection's root prefix in the store (`ttl/<collection>/`). */
@@ -70,10 +104,12 @@ export class TTLCollection {
   /**
    * Writes `value` at `key`, replacing any record there, expiring per `options` (or
    * `defaultTtlMs`). The due marker is written first and the record second, so a record never
-   * lacks its marker. A tombstone left by a removal in progress is waited out (see README).
+   * lacks its marker. A tombstone left by a removal in progress is waited out (see README). An
+   * unreadable object at the key (garbage) is replaced too.
    *
    * @throws {InvalidRecordKeyError}, {InvalidRecordValueError}, {RecordValueTooLargeError},
-   *   {InvalidTTLOptionsError} before anything is written.
+   *   {InvalidTTLOptionsError} before anything is written; {CorruptRecordError} when the key
+   *   holds a record in another version's format (replace it with that version).
    */
   async set(key: string, value: unknown, options: ExpiryOptions = {}): Promise<TTLEntry> {
     assertValidRecordKey(key);
@@ -105,7 +141,13 @@ export class TTLCollection {
     const tombstones = new TombstoneWait(context);
     while (outcome.kind === 'lost') {
       throwIfAborted(signal);
-      const current = await this.#records.read(key, signal);
+      const current = await this.#readReplaceable(key, signal);
+      if (current instanceof CorruptRecordError) {
+        // Garbage at the key: replaced by compare-and-swap on the version read (a valid record
+        // written meanwhile is not overwritten blindly; it is read and replaced as usual).
+        outcome = await this.#records.replace(record(0), current.etag as string, signal);
+        continue;
+      }
       if (current === undefined) {
         outcome = await this.#records.create(record(0), signal);
         continue;
@@ -199,6 +241,19 @@ export class TTLCollection {
   /** Requests the sweeps have sent, by operation. */
   get sweepRequestCounts(): { get: number; put: number; delete: number; list: number } {
     return this.#sweeper.requestCounts;
+  }
+
+  /**
+   * The record at `key` for `set` to replace; for garbage (not another version's record, which
+   * only that version may replace), the error, carrying the ETag to replace it on.
+   */
+  async #readReplaceable(key: string, signal: AbortSignal | undefined): Promise<VersionedRecord | CorruptRecordError | undefined> {
+    try {
+      return await this.#records.read(key, signal);
+    } catch (error) {
+      if (error instanceof CorruptRecordError && !error.otherVersion && error.etag !== undefined) return error;
+      throw error;
+    }
   }
 
   /** Deletes the marker of a replaced version, unless the new version has the same one (best effort: a sweep drops it anyway). */

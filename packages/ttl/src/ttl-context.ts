@@ -1,4 +1,5 @@
-import { randomToken } from '@baton/plugin';
+import { randomToken, type CorruptObjectLog } from '@baton/plugin';
+import type { CorruptMarkerError, CorruptRecordError } from './errors';
 import { RecordStore, type VersionedRecord } from './record-store';
 import { granularityFor, TTLKeys } from './ttl-keys';
 import type { ResolvedTTLOptions } from './ttl-options';
@@ -11,9 +12,13 @@ export class TTLContext {
   /** The key layout. */
   readonly keys: TTLKeys;
 
-  constructor(options: ResolvedTTLOptions) {
+  /** Where unreadable objects are reported, once per version (the collection's `record:corrupt`). */
+  readonly corruptObjects: CorruptObjectLog<CorruptRecordError | CorruptMarkerError>;
+
+  constructor(options: ResolvedTTLOptions, corruptObjects: CorruptObjectLog<CorruptRecordError | CorruptMarkerError>) {
     this.options = options;
     this.keys = new TTLKeys(options.collection);
+    this.corruptObjects = corruptObjects;
   }
 
   /** Record and marker access through `store` (the sweeper passes its counting view). */

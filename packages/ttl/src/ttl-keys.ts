@@ -89,14 +89,20 @@ export class TTLKeys {
     return `${this.lanePrefix(granularity)}${padTime(cohortStart)}/${padTime(sweepAt)}-${encodeRecordKey(recordKey)}/${markerId}`;
   }
 
-  /** Parses a due marker key, or `undefined` for a key that is not one (it is then left alone). */
+  /**
+   * Parses a due marker key, or `undefined` for a key that is not one this package writes (it is
+   * then left alone): a name that does not parse, or a sweep time outside its cohort — which
+   * would break the lane's order the sweep relies on to stop at the first marker not yet due.
+   */
   parseMarker(key: string): DueMarker | undefined {
     for (const granularity of GRANULARITIES) {
       const prefix = this.lanePrefix(granularity);
       if (!key.startsWith(prefix)) continue;
       const match = MARKER_NAME.exec(key.slice(prefix.length));
       if (match === null) return undefined;
-      const [, , sweepAt, encodedKey, markerId] = match as unknown as [string, string, string, string, string];
+      const [, cohortStart, sweepAt, encodedKey, markerId] = match as unknown as [string, string, string, string, string];
+      const cohortLength = GRANULARITY_MS[granularity];
+      if (Math.floor(Number(sweepAt) / cohortLength) * cohortLength !== Number(cohortStart)) return undefined;
       const recordKey = decodeRecordKey(encodedKey);
       return recordKey === undefined ? undefined : { key, granularity, sweepAt: Number(sweepAt), recordKey, markerId };
     }

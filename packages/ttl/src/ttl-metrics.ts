@@ -18,6 +18,8 @@ export interface TTLMetrics {
   lastSweepRequests: number | undefined;
   /** All sweeps' storage requests added up. */
   totalSweepRequests: number;
+  /** Objects set aside as unreadable, each counted once per version: records and due markers (see `record:corrupt`). */
+  corrupt: { records: number; markers: number };
 }
 
 const LAG_SAMPLES = 1024;
@@ -33,6 +35,7 @@ export class MetricsRecorder {
   #totalDuration = 0;
   #lastRequests: number | undefined;
   #totalRequests = 0;
+  readonly #corrupt = { records: 0, markers: 0 };
 
   /** Counts one carried-out expiry and its lag. */
   expired(strategy: ExpiryStrategy, lagMs: number): void {
@@ -40,6 +43,11 @@ export class MetricsRecorder {
     if (this.#lags.length < LAG_SAMPLES) this.#lags.push(lagMs);
     else this.#lags[this.#lagIndex] = lagMs;
     this.#lagIndex = (this.#lagIndex + 1) % LAG_SAMPLES;
+  }
+
+  /** Counts an object set aside as unreadable. */
+  corrupt(kind: 'records' | 'markers'): void {
+    this.#corrupt[kind] += 1;
   }
 
   /** Counts a callback error. */
@@ -68,6 +76,7 @@ export class MetricsRecorder {
       totalSweepDurationMs: this.#totalDuration,
       lastSweepRequests: this.#lastRequests,
       totalSweepRequests: this.#totalRequests,
+      corrupt: { ...this.#corrupt },
     };
   }
 }

@@ -1,10 +1,14 @@
 import { bytesToText, contentEtag, toBytes } from '@baton/storage';
+import { isEpochInDomain, MAX_EPOCH } from '@baton/plugin';
 import { CorruptRecordError } from './errors';
 import type { JsonValue } from './json-value';
 import { GRANULARITIES, type Granularity } from './ttl-keys';
 
 /** The format tag written into every record. */
 export const TTL_RECORD_FORMAT = 'baton.ttl/1';
+
+// The prefix every version's record format shares: a record with another one is not garbage.
+const TTL_FORMAT_FAMILY = 'baton.ttl/';
 
 /**
  * Where a record is in its life:
@@ -125,25 +129,33 @@ export function markerIdOf(record: TTLRecord, body: Uint8Array | string): string
 /**
  * Parses a stored record.
  *
+ * @param etag the version read, carried by the error
  * @throws {CorruptRecordError} when the object is not a record of this format.
  */
-export function parseRecord(key: string, body: Uint8Array): TTLRecord {
+export function parseRecord(key: string, body: Uint8Array, etag?: string): TTLRecord {
+  const corrupt = (reason: string, otherVersion = false): CorruptRecordError => new CorruptRecordError(key, reason, { ...(etag === undefined ? {} : { etag }), otherVersion });
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytesToText(body));
   } catch (error) {
-    throw new CorruptRecordError(key, `not JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw corrupt(`not JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (typeof parsed !== 'object' || parsed === null) throw new CorruptRecordError(key, 'not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null) throw corrupt('not a JSON object');
   const record = parsed as Partial<TTLRecord>;
-  if (record.format !== TTL_RECORD_FORMAT) throw new CorruptRecordError(key, `format is ${JSON.stringify(record.format)}, expected ${TTL_RECORD_FORMAT}`);
-  if (typeof record.key !== 'string') throw new CorruptRecordError(key, 'key is missing');
-  if (record.expiresAt !== null && typeof record.expiresAt !== 'number') throw new CorruptRecordError(key, 'expiresAt is neither a number nor null');
-  if (!['live', 'claimed', 'soft-deleted', 'tombstone'].includes(record.state as string)) throw new CorruptRecordError(key, `unknown state ${JSON.stringify(record.state)}`);
-  if (typeof record.version !== 'string') throw new CorruptRecordError(key, 'version is missing');
+  const format: unknown = record.format;
+  if (format !== TTL_RECORD_FORMAT) {
+    const otherVersion = typeof format === 'string' && format.startsWith(TTL_FORMAT_FAMILY);
+    throw corrupt(`format is ${JSON.stringify(format)}, expected ${TTL_RECORD_FORMAT}${otherVersion ? ' (written by another version of @baton/ttl)' : ''}`, otherVersion);
+  }
+  if (typeof record.key !== 'string') throw corrupt('key is missing');
+  if (record.expiresAt !== null && typeof record.expiresAt !== 'number') throw corrupt('expiresAt is neither a number nor null');
+  if (!['live', 'claimed', 'soft-deleted', 'tombstone'].includes(record.state as string)) throw corrupt(`unknown state ${JSON.stringify(record.state)}`);
+  if (typeof record.version !== 'string') throw corrupt('version is missing');
+  // An epoch no term can have would fence every real leader out of the collection: corrupt.
+  if (record.leaderEpoch !== undefined && !isEpochInDomain(record.leaderEpoch)) throw corrupt(`leaderEpoch ${String(record.leaderEpoch)} is outside the epoch domain 0..${MAX_EPOCH}`);
   const marker = record.marker;
   if (marker !== null && (typeof marker !== 'object' || (marker.id !== undefined && typeof marker.id !== 'string') || typeof marker.sweepAt !== 'number' || !GRANULARITIES.includes(marker.granularity))) {
-    throw new CorruptRecordError(key, 'marker is malformed');
+    throw corrupt('marker is malformed');
   }
   return { leaderEpoch: 0, claim: null, tombstone: null, failure: null, ...record } as TTLRecord;
 }

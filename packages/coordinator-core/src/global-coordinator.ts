@@ -5,7 +5,7 @@ import type { CoordinatorConfig } from './config';
 import { InstrumentedStore, type StorageMetrics, type StorageRequestObserver } from './instrumented-store';
 import { LeaseElection, type CycleReport } from './lease-election';
 import { PluginLease } from './plugin-lease';
-import { namespaceKeys, type NamespaceKeys } from './storage-keys';
+import { namespaceKeys, pluginElectionKeys, type NamespaceKeys } from './storage-keys';
 import { WorkerRegistry, type ActiveWorker } from './worker-registry';
 
 /** The `leader:changed` event, exactly as the guide uses it. */
@@ -72,8 +72,10 @@ export interface GlobalCoordinatorDependencies {
   /** The log prefix. Default `coordinator:global`; a plugin's own election uses `coordinator:<plugin>`. */
   logScope?: string;
   /**
-   * The election keys of a plugin (`plg_<plugin>/coordinator/`), for plugins subscribed with
-   * `ownLease`: a global coordinator that has them holds those plugins' leases while it leads.
+   * The election keys of a plugin (`plg_<plugin>/coordinator/`): the coordinator's leader holds
+   * each subscribed plugin's lease there while it leads. Default: `plg_<plugin>/coordinator/`
+   * for a namespace's coordinator (default `keys`); none for a plugin's own election, which is
+   * that lease.
    */
   pluginLeaseKeys?: (pluginName: string) => NamespaceKeys;
   /** The hub's probe of the store: checked once, shared by its coordinators. */
@@ -125,6 +127,10 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   /** Leases this coordinator holds, while it leads, for plugins subscribed with `ownLease`. */
   readonly #pluginLeases = new Map<string, PluginLease>();
   #pluginLeaseMaintenance: Promise<void> = Promise.resolve();
+  /** Leases of unsubscribed plugins being closed: stop() waits for them, before the global release. */
+  readonly #closingLeases = new Set<Promise<unknown>>();
+  /** The holder of each plugin's lease last logged, when another holds it (logged on change only). */
+  readonly #loggedPluginHolders = new Map<string, string>();
   #pluginLeaseMaintenanceInFlight = false;
 
   #running = false;
@@ -151,7 +157,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     this.#environment = environment;
     this.#logger = options.logger;
     this.#probe = options.probe;
-    this.#pluginLeaseKeys = options.pluginLeaseKeys;
+    this.#pluginLeaseKeys = options.pluginLeaseKeys ?? (options.keys === undefined ? pluginElectionKeys : undefined);
     this.workerId = `gcs-${namespace}-${Math.floor(environment.clock.wallNow())}-${randomToken(environment.random, 6)}`;
     this.#store = new InstrumentedStore(options.store, environment.clock);
     this.#election = new LeaseElection({
@@ -238,6 +244,7 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     await this.#cycles.catch(() => undefined);
     await this.#maintenance;
     await this.#pluginLeaseMaintenance;
+    await Promise.all(this.#closingLeases);
     if (this.#election.isLeader) {
       this.#armRenewDeadline();
       await this.#stopPluginLeaderWork();
@@ -310,17 +317,19 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   /**
    * Subscribes a plugin to leadership changes; it is told the current state at once.
    *
-   * With `ownLease` (what `hub.coordinate` asks for), this coordinator's leader also holds the
-   * plugin's own lease record, `plg_<plugin>/coordinator/state.json` — the record a hub running the
-   * plugin per-plugin competes for — and the plugin leads, with that lease's epoch, only while
-   * both are held: one record decides who runs its leader work whatever mode each hub is in.
+   * A namespace's coordinator (`ownLease`, the default there) also holds, while it leads, the
+   * plugin's own lease record, `plg_<plugin>/coordinator/state.json` — the record a process
+   * running the plugin per-plugin competes for — and the plugin leads, with that lease's epoch,
+   * only while both are held: one record decides who runs its leader work whatever mode each
+   * process is in. Run its leader work by {@link leadershipOf}, not by this coordinator's own
+   * term. A plugin's own election (per-plugin mode) is that lease, and holds none.
    */
   subscribePlugin(plugin: CoordinatedPlugin, options: { ownLease?: boolean } = {}): void {
     if (this.subscribedPlugins.has(plugin.name)) {
       throw new Error(`A plugin named ${JSON.stringify(plugin.name)} is already subscribed to namespace ${this.namespace}`);
     }
-    if (options.ownLease === true) {
-      if (this.#pluginLeaseKeys === undefined) throw new Error(`The coordinator of namespace ${this.namespace} cannot hold plugins' leases (it was not started by a hub)`);
+    if (options.ownLease ?? this.#pluginLeaseKeys !== undefined) {
+      if (this.#pluginLeaseKeys === undefined) throw new Error(`The coordinator ${this.#logPrefix.trim()} is a plugin's own election: it cannot hold plugins' leases`);
       this.#pluginLeases.set(plugin.name, this.#createPluginLease(plugin, this.#pluginLeaseKeys(plugin.name)));
     }
     this.subscribedPlugins.set(plugin.name, plugin);
@@ -345,7 +354,11 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     const lease = this.#pluginLeases.get(name);
     if (lease !== undefined) {
       this.#pluginLeases.delete(name);
-      void lease.release().catch(() => false);
+      this.#loggedPluginHolders.delete(name);
+      // Closed at once (never held here again); a cycle in flight may still land a claim, which
+      // close() then releases. stop() waits for it, so a short-lived process leaves no lease behind.
+      const closing: Promise<unknown> = lease.close().catch(() => false).finally(() => this.#closingLeases.delete(closing));
+      this.#closingLeases.add(closing);
     }
     if (removed) this.#log('info', `Plugin unsubscribed: ${name}`);
     return removed;
@@ -355,9 +368,10 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
    * See {@link LeadershipSource.requestEpochAbove}: at its next cycle, moments from now, the
    * leader claims its record anew at an epoch above `epoch` (ending the current term).
    */
-  requestEpochAbove(epoch: number): void {
-    this.#election.requestEpochAbove(epoch);
+  requestEpochAbove(epoch: number): boolean {
+    if (!this.#election.requestEpochAbove(epoch)) return false;
     if (this.#running && this.#election.isLeader) void this._heartbeatCycle();
+    return true;
   }
 
   /**
@@ -500,9 +514,11 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       await Promise.all(
         due.map(async (lease) => {
           const report = await lease.runCycle(signal);
-          if (report.kind === 'acquired') this.#log('info', `Plugin lease acquired: ${lease.pluginName} (epoch ${report.epoch})`);
-          else if (report.kind === 'following' && report.leader !== null && report.leader !== this.workerId) {
-            this.#log('warn', `Plugin ${lease.pluginName} is led by ${report.leader} through its own election (per-plugin mode); this leader runs none of its leader work until that lease ends`);
+          if (report.kind === 'acquired') {
+            this.#loggedPluginHolders.delete(lease.pluginName);
+            this.#log('info', `Plugin lease acquired: ${lease.pluginName} (epoch ${report.epoch})`);
+          } else if (report.kind === 'following' && report.leader !== null && report.leader !== this.workerId) {
+            this.#logOtherPluginHolder(lease);
           }
         }),
       );
@@ -511,6 +527,18 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
       .finally(() => {
         this.#pluginLeaseMaintenanceInFlight = false;
       });
+  }
+
+  /** Says once per holder who else holds a plugin's lease, and in which mode (it is checked every heartbeat). */
+  #logOtherPluginHolder(lease: PluginLease): void {
+    const holder = lease.holder;
+    if (holder === null) return;
+    const heldFor = lease.holderTerm;
+    const how = heldFor === undefined ? 'through its own election (per-plugin mode)' : `for its global term ${heldFor.epoch} of namespace ${heldFor.namespace}`;
+    const line = `Plugin ${lease.pluginName} is led by ${holder} ${how}; this leader runs none of its leader work until that lease ends`;
+    if (this.#loggedPluginHolders.get(lease.pluginName) === line) return;
+    this.#loggedPluginHolders.set(lease.pluginName, line);
+    this.#log('warn', line);
   }
 
   #createPluginLease(plugin: CoordinatedPlugin, keys: NamespaceKeys): PluginLease {

@@ -8,7 +8,7 @@ export { GlobalCoordinator, LeadershipLostError } from './global-coordinator';
 export type { CoordinatorMetrics, GlobalCoordinatorEvents, GlobalCoordinatorDependencies, LeaderChangedEvent } from './global-coordinator';
 export { CoordinatorConfigError, DEFAULT_COORDINATOR_CONFIG, resolveCoordinatorConfig } from './config';
 export type { CoordinatorConfig, GlobalCoordinatorOptions } from './config';
-export { LeaseElection } from './lease-election';
+export { LeaseElection, MAX_EPOCH_JUMP } from './lease-election';
 export type { CycleReport, LeaseElectionOptions } from './lease-election';
 export { LEASE_RECORD_FORMAT, parseLeaseRecord } from './lease-record';
 export type { LeaseRecord, ParsedLeaseRecord } from './lease-record';

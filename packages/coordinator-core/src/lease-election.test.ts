@@ -2,7 +2,8 @@ import { MemoryStore, OutcomeUnknownError, bytesToText, type ObjectBody, type Ob
 import { describe, expect, it } from 'vitest';
 import { resolveCoordinatorConfig, type GlobalCoordinatorOptions } from './config';
 import { systemEnvironment, type Clock } from '@baton/plugin';
-import { LeaseElection } from './lease-election';
+import { LeaseElection, MAX_EPOCH_JUMP } from './lease-election';
+import { MAX_EPOCH } from './epoch-ledger';
 import { parseLeaseRecord } from './lease-record';
 
 const KEY = 'plg_coordinator_global/default/state.json';
@@ -311,21 +312,24 @@ describe('LeaseElection', () => {
     expect(await newcomer.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 });
   });
 
-  it('moves a live term above an epoch it is asked to pass, at its next cycle, and ignores epochs outside the domain', async () => {
+  it('moves a live term above an epoch it is asked to pass, once per term, and refuses epochs a data record cannot be trusted with', async () => {
     const store = new MemoryStore();
     const leader = worker(store, 'a');
     const follower = worker(store, 'b');
+    expect(leader.election.requestEpochAbove(5)).toBe(false); // no live term
     expect(await leader.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 1 });
-    leader.election.requestEpochAbove(Number.MAX_SAFE_INTEGER); // garbage: must not exhaust the domain
-    leader.election.requestEpochAbove(-3);
+    // Garbage must not exhaust the domain: outside it, too far above the term, or without headroom.
+    for (const epoch of [Number.MAX_SAFE_INTEGER, -3, 1.5, 1, 2 + MAX_EPOCH_JUMP, MAX_EPOCH - 1]) expect(leader.election.requestEpochAbove(epoch), String(epoch)).toBe(false);
     expect(await leader.election.runCycle()).toMatchObject({ kind: 'renewed', epoch: 1 });
-    leader.election.requestEpochAbove(7);
-    leader.election.requestEpochAbove(5);
+    expect(leader.election.requestEpochAbove(7)).toBe(true);
+    expect(leader.election.requestEpochAbove(9)).toBe(false); // one move per term
     expect(await leader.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 8 });
     expect(leader.election.isLeader).toBe(true);
     expect((await storedRecord(store)).epoch).toBe(8);
     expect(await follower.election.runCycle()).toMatchObject({ kind: 'following', leader: 'a', epoch: 8 });
     expect(await leader.election.runCycle()).toMatchObject({ kind: 'renewed', epoch: 8 }); // asked once, moved once
+    expect(leader.election.requestEpochAbove(1 + MAX_EPOCH_JUMP)).toBe(true); // the next term may move again, within the bound
+    expect(await leader.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 + MAX_EPOCH_JUMP });
   });
 
   it('treats an epoch outside 0..2^40 as a corrupt record, and never hands out such an epoch', async () => {

@@ -1,4 +1,4 @@
-import { bytesToText, isStorageError, type ObjectStore, type StoredObject } from '@baton/storage';
+import { writeConditionally, type ConditionalWriteOutcome, type ObjectStore, type StoredObject, type WriteCondition } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
 import type { Clock, Timers } from '@baton/plugin';
 import { isEpochInDomain, ledgerEpoch, ledgerLongestLease, MAX_EPOCH, readEpochLedger, reserveEpoch, type EpochLedgerState } from './epoch-ledger';
@@ -148,11 +148,19 @@ export class LeaseElection {
    * Asks the holder to move to a term above `epoch` at its next cycle: leader work met a record
    * written under a higher epoch than the live term's (the namespace was reset, or epochs of
    * another mode met this one), and its fence would refuse every run until the term passes it.
-   * Ignored for epochs outside the domain (garbage must not exhaust it).
+   *
+   * The epoch comes from a data record, so garbage must not exhaust the domain: a request is
+   * accepted only from a live term, once per term, and only for an epoch at most
+   * {@link MAX_EPOCH_JUMP} above the term's, with as much headroom left below {@link MAX_EPOCH}.
+   * Returns whether it was accepted (a refused one changes nothing and writes nothing).
    */
-  requestEpochAbove(epoch: number): void {
-    if (!isEpochInDomain(epoch) || epoch >= MAX_EPOCH) return;
-    this.#epochToPass = Math.max(this.#epochToPass, epoch);
+  requestEpochAbove(epoch: number): boolean {
+    const term = this.#term;
+    if (term === undefined || !this.#withinDeadline(term) || !isEpochInDomain(epoch) || epoch <= term.epoch) return false;
+    if (this.#epochToPass >= term.epoch) return false; // a move is pending already: one per term
+    if (epoch - term.epoch > MAX_EPOCH_JUMP || epoch > MAX_EPOCH - MAX_EPOCH_JUMP) return false;
+    this.#epochToPass = epoch;
+    return true;
   }
 
   async release(signal?: AbortSignal): Promise<boolean> {
@@ -303,7 +311,9 @@ export class LeaseElection {
       // The ledger showed a longer lease than this worker knew of.
       return this.#notClaiming();
     }
-    const epoch = Math.max(known, ledgerEpoch(ledger), floor, this.#epochToPass) + 1;
+    // A plugin's lease numbers its terms above the global term it is held under, too: fences that
+    // saw the plugin led by global epochs (before plugins had their own lease) see epochs rise.
+    const epoch = Math.max(known, ledgerEpoch(ledger), floor, this.#epochToPass, heldFor?.epoch ?? 0) + 1;
     if (epoch > MAX_EPOCH) {
       return { kind: 'claim-lost', error: new RangeError(`The namespace's epochs are exhausted (next would be ${epoch}, above ${MAX_EPOCH}): a record was written by hand or by a bug; run \`baton doctor\``) };
     }
@@ -356,33 +366,27 @@ export class LeaseElection {
   }
 
   /**
-   * A conditional write whose outcome is always settled: written, refused, or — when the store
-   * cannot tell (timeout, 5xx, 409) — decided by re-reading: our exact bytes (they hold our id
-   * and a fresh counter, so nobody else writes them) mean it was applied.
+   * A conditional write, settled by `writeConditionally`'s one rule (an unknown outcome is decided
+   * by re-reading, under a fresh deadline: the write may have failed because the cycle's signal
+   * aborted). A re-read that fails too leaves the outcome unknown and unreadable.
    */
   async #conditionalWrite(record: LeaseRecord, condition: WriteCondition, signal: AbortSignal | undefined): Promise<WriteOutcome> {
-    const body = encodeLeaseRecord(record);
+    let outcome: ConditionalWriteOutcome;
     try {
-      const { etag } = await this.#store.put(this.#key, body, { ...condition, signal });
-      return { kind: 'written', etag };
+      outcome = await writeConditionally(this.#store, this.#key, encodeLeaseRecord(record), condition, {
+        signal,
+        rereadWithin: (reread) => this.#withinBudget(this.#config.heartbeatInterval, reread),
+      });
     } catch (error) {
-      if (isStorageError(error, 'PRECONDITION_FAILED')) return { kind: 'refused', error };
-      let current: StoredObject | undefined;
-      try {
-        // A fresh deadline: the write may have failed because the cycle's signal aborted.
-        current = await this.#readWithin(this.#config.heartbeatInterval);
-      } catch {
-        return { kind: 'unknown', error, readable: false, current: undefined };
-      }
-      if (current !== undefined && bytesToText(current.body) === body) return { kind: 'written', etag: current.etag };
-      return { kind: 'unknown', error, readable: true, current };
+      return { kind: 'unknown', error, readable: false, current: undefined };
     }
+    return outcome.kind === 'not-applied' ? { kind: 'unknown', error: outcome.error, readable: true, current: outcome.current } : outcome;
   }
 
-  async #readWithin(budgetMs: number): Promise<StoredObject | undefined> {
+  async #withinBudget<Result>(budgetMs: number, run: (signal: AbortSignal) => Promise<Result>): Promise<Result> {
     const budget = this.#budget(budgetMs);
     try {
-      return await this.#store.get(this.#key, { signal: budget.signal });
+      return await run(budget.signal);
     } finally {
       budget.dispose();
     }
@@ -490,8 +494,6 @@ interface Term {
   renewDeadlineWallAt: number;
 }
 
-type WriteCondition = { ifNoneMatch: '*' } | { ifMatch: string };
-
 type WriteOutcome =
   | { kind: 'written'; etag: string }
   | { kind: 'refused'; error: unknown }
@@ -499,3 +501,10 @@ type WriteOutcome =
 
 /** The observation "no record exists", which must persist for a lease timeout like any version. */
 const MISSING = '<missing>';
+
+/**
+ * The most a term moves its epoch up at once on request (see `requestEpochAbove`): 2^24, more
+ * terms than a namespace has in decades of failovers, so a real reset is always passed, while
+ * a record written by hand with an absurd epoch cannot bring the domain near exhaustion.
+ */
+export const MAX_EPOCH_JUMP = 2 ** 24;

@@ -60,6 +60,10 @@ export class PluginLease implements LeadershipSource {
   #lastReport: CycleReport | undefined;
   #lastGlobalEpoch: number | undefined;
   #deadlineTimer: TimerHandle | undefined;
+  /** The cycle running now, which {@link close} waits for. */
+  #cycle: Promise<unknown> = Promise.resolve();
+  /** Closed (unsubscribed, stopped): never held again here, whatever a cycle in flight brings. */
+  #closed = false;
 
   constructor(options: PluginLeaseOptions) {
     this.pluginName = options.pluginName;
@@ -83,6 +87,10 @@ export class PluginLease implements LeadershipSource {
 
   /** Whether this worker holds the plugin's lease now, under the global term it leads now. */
   get isLeader(): boolean {
+    return !this.#closed && this.#heldUnderGlobalTerm();
+  }
+
+  #heldUnderGlobalTerm(): boolean {
     const term = this.#options.globalTerm();
     return term !== undefined && this.#election.isLeader && this.#election.lastRecord?.heldFor?.epoch === term.epoch;
   }
@@ -97,15 +105,21 @@ export class PluginLease implements LeadershipSource {
     return this.isLeader ? this.#leadership?.signal : undefined;
   }
 
-  /** See {@link LeadershipSource.requestEpochAbove}. */
-  requestEpochAbove(epoch: number): void {
-    this.#election.requestEpochAbove(epoch);
+  /** See {@link LeadershipSource.requestEpochAbove}: accepted, the lease's next cycle (at the next heartbeat) moves it. */
+  requestEpochAbove(epoch: number): boolean {
+    if (this.#closed || !this.#election.requestEpochAbove(epoch)) return false;
     this.#lastCycleAt = undefined;
+    return true;
   }
 
   /** The plugin's lease holder as last read (this worker while held here), or `null`. */
   get holder(): string | null {
     return this.#election.leader;
+  }
+
+  /** The global term the lease is held for as last read, or `undefined` when held per-plugin (or not at all). */
+  get holderTerm(): HeldFor | undefined {
+    return this.#election.lastRecord?.heldFor;
   }
 
   /**
@@ -115,7 +129,7 @@ export class PluginLease implements LeadershipSource {
    */
   isDue(): boolean {
     const term = this.#options.globalTerm();
-    if (term === undefined) return false;
+    if (term === undefined || this.#closed) return false;
     if (this.#lastCycleAt === undefined || term.epoch !== this.#lastGlobalEpoch || !this.isLeader) return true;
     const kind = this.#lastReport?.kind;
     if (kind === 'renew-failed' || kind === 'read-failed') return true;
@@ -127,7 +141,9 @@ export class PluginLease implements LeadershipSource {
     const term = this.#options.globalTerm();
     this.#lastCycleAt = this.#options.clock.monotonicNow();
     this.#lastGlobalEpoch = term?.epoch;
-    const report = await this.#election.runCycle(signal);
+    const cycle = this.#election.runCycle(signal);
+    this.#cycle = cycle.catch(() => undefined);
+    const report = await cycle;
     this.#lastReport = report;
     this.reconcile();
     return report;
@@ -138,7 +154,9 @@ export class PluginLease implements LeadershipSource {
    * the global term it was held under has ended. Tells the plugin when anything changed.
    */
   reconcile(): void {
-    if (this.#election.isLeader && !this.isLeader) this.#election.abandon();
+    // Held past its global term: dropped without writing (the next global leader re-takes it). A
+    // closed lease still held is kept for close() to release.
+    if (this.#election.isLeader && !this.#heldUnderGlobalTerm()) this.#election.abandon();
     const leading = this.isLeader;
     const epoch = this.#election.epoch;
     let changed = false;
@@ -156,6 +174,17 @@ export class PluginLease implements LeadershipSource {
     }
     this.#armDeadline();
     if (changed) this.#options.onChange();
+  }
+
+  /**
+   * Closes the lease for good (the plugin was unsubscribed): never held here again. Waits for a
+   * cycle in flight — a claim or renewal may land after this call — then releases what it holds.
+   */
+  async close(signal?: AbortSignal): Promise<boolean> {
+    this.#closed = true;
+    this.reconcile();
+    await this.#cycle;
+    return this.release(signal);
   }
 
   /** Releases the lease if held here (stop, unsubscribe), so a successor need not wait it out. */

@@ -159,4 +159,34 @@ describe('LeaderWorkRunner', () => {
     expect(runner.activeEpoch).toBeUndefined();
     await runner.stop();
   });
+  it('asks the source for a term above a higher epoch its fence met (also inside an AggregateError), and says once when the source refuses', async () => {
+    const requests: number[] = [];
+    let accept = true;
+    const source = Object.assign(new ScriptedSource(), {
+      requestEpochAbove(epoch: number): boolean {
+        requests.push(epoch);
+        return accept;
+      },
+    });
+    const lines: string[] = [];
+    const record = (first: string | object, second?: string): void => void lines.push(typeof first === 'string' ? first : (second ?? ''));
+    const logger: Logger = { debug: () => undefined, info: () => undefined, warn: record, error: record };
+    const stale = (highestEpoch: number) => Object.assign(new Error('stale'), { code: 'STALE_EPOCH', highestEpoch });
+    let failure: Error = new AggregateError([new Error('other'), stale(9)]);
+    const runner = new LeaderWorkRunner(source, { name: 'fenced', intervalMs: 2, logger, run: () => Promise.reject(failure) });
+    runner.onLeadershipChange(source.lead(3));
+    await tick(20);
+    expect(requests.length).toBeGreaterThan(1);
+    expect(new Set(requests)).toEqual(new Set([9]));
+    expect(lines.some((line) => line.includes('moving to a term above it'))).toBe(true);
+    accept = false;
+    failure = stale(1_000_000_000);
+    await tick(20);
+    expect(lines.filter((line) => line.includes('will not move past it'))).toHaveLength(1);
+    failure = stale(2); // not above the term: nothing to ask
+    const asked = requests.length;
+    await tick(20);
+    expect(requests.length).toBe(asked);
+    await runner.stop();
+  });
 });

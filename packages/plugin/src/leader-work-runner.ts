@@ -49,6 +49,8 @@ export class LeaderWorkRunner {
   readonly #logger: Logger;
   #term: Term | undefined;
   #stopped = false;
+  /** The last higher epoch the source refused to move past (logged once). */
+  #refusedEpoch: number | undefined;
 
   constructor(source: LeadershipSource, options: LeaderWorkRunnerOptions) {
     if (!Number.isFinite(options.intervalMs) || options.intervalMs < 0) {
@@ -121,11 +123,19 @@ export class LeaderWorkRunner {
   #passHigherEpoch(error: unknown, epoch: number): void {
     const higher = highestStaleEpoch(error);
     if (higher === undefined || higher <= epoch || this.#source.requestEpochAbove === undefined) return;
-    this.#logger.warn(
+    if (this.#source.requestEpochAbove(higher)) {
+      this.#logger.warn(
+        { epoch, higherEpoch: higher },
+        `[${this.#options.name}] A record carries epoch ${higher}, above this live term's ${epoch} (epochs were reset or reused): moving to a term above it`,
+      );
+      return;
+    }
+    if (this.#refusedEpoch === higher) return; // said once: every run meets it again
+    this.#refusedEpoch = higher;
+    this.#logger.error(
       { epoch, higherEpoch: higher },
-      `[${this.#options.name}] A record carries epoch ${higher}, above this live term's ${epoch} (epochs were reset or reused): moving to a term above it`,
+      `[${this.#options.name}] A record carries epoch ${higher}, above this live term's ${epoch}, and the term will not move past it (too far above, or already moved in this term): the fence refuses this leader's work until the record carrying that epoch is repaired or removed`,
     );
-    this.#source.requestEpochAbove(higher);
   }
 
   #pause(signal: AbortSignal): Promise<void> {

@@ -38,10 +38,11 @@ export interface LeadershipSource {
   /**
    * Asks the leader to move to a term above `epoch`: its leader work met a record written under
    * a higher epoch than the live term's (the namespace was reset, or its epochs were reused), so
-   * every fenced run would be refused until the term passes it. Sources that cannot renumber
-   * their terms leave it out.
+   * every fenced run would be refused until the term passes it. Returns whether the request was
+   * accepted: a source refuses epochs it does not trust a data record with (absurdly far above
+   * the term, a second move in one term). Sources that cannot renumber their terms leave it out.
    */
-  requestEpochAbove?(epoch: number): void;
+  requestEpochAbove?(epoch: number): boolean;
 }
 
 /**

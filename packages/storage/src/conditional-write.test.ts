@@ -63,6 +63,25 @@ describe('writeConditionally', () => {
     expect(new TextDecoder().decode(outcome.current?.body)).toBe('theirs');
   });
 
+  it('runs the settling re-read under the signal rereadWithin makes, only when a re-read is needed', async () => {
+    const store = new FailingPutStore();
+    const signals: AbortSignal[] = [];
+    const rereadWithin = (reread: (signal: AbortSignal) => Promise<Awaited<ReturnType<MemoryStore['get']>>>) => {
+      const controller = new AbortController();
+      signals.push(controller.signal);
+      return reread(controller.signal);
+    };
+    expect((await writeConditionally(store, 'a', 'mine', { ifNoneMatch: '*' }, { rereadWithin })).kind).toBe('written');
+    expect(signals).toHaveLength(0);
+    store.failNextPut = { applyFirst: true, error: new DOMException('stopped', 'AbortError') };
+    expect((await writeConditionally(store, 'b', 'mine', { ifNoneMatch: '*' }, { rereadWithin })).kind).toBe('written');
+    expect(signals).toHaveLength(1);
+    // A re-read its signal ends leaves the outcome unknown.
+    store.failNextPut = { applyFirst: false, error: new StorageUnavailableError('500', { operation: 'put' }) };
+    const aborted = (reread: (signal: AbortSignal) => Promise<Awaited<ReturnType<MemoryStore['get']>>>) => reread(AbortSignal.abort(new Error('budget spent')));
+    await expect(writeConditionally(store, 'c', 'mine', { ifNoneMatch: '*' }, { rereadWithin: aborted })).rejects.toBeInstanceOf(OutcomeUnknownError);
+  });
+
   it('throws OutcomeUnknownError when the settling re-read fails too', async () => {
     const store = new FailingPutStore();
     store.failNextPut = { applyFirst: true, error: new StorageUnavailableError('500', { operation: 'put' }) };

@@ -27,6 +27,11 @@ export interface ConditionalWriteOptions {
    * Without it the re-read runs with the store's own timeouts.
    */
   rereadSignal?: AbortSignal | undefined;
+  /**
+   * Runs the settling re-read under a signal of the caller's making, created only when the re-read
+   * starts (a fresh deadline, on the caller's injected timers). Takes the place of `rereadSignal`.
+   */
+  rereadWithin?: ((reread: (signal: AbortSignal) => Promise<StoredObject | undefined>) => Promise<StoredObject | undefined>) | undefined;
   /** Passed to the store's `put`. */
   contentType?: string | undefined;
 }
@@ -57,7 +62,7 @@ export async function writeConditionally(
     if (isStorageError(error, 'PRECONDITION_FAILED')) return { kind: 'refused', error };
     let current: StoredObject | undefined;
     try {
-      current = await store.get(key, { signal: options.rereadSignal });
+      current = options.rereadWithin === undefined ? await store.get(key, { signal: options.rereadSignal }) : await options.rereadWithin((signal) => store.get(key, { signal }));
     } catch (rereadError) {
       throw new OutcomeUnknownError({ operation: 'put', key, cause: new AggregateError([error, rereadError], 'The write failed and the re-read that would settle it failed too') });
     }

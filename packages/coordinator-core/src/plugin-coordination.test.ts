@@ -45,7 +45,8 @@ describe('plugin coordination', () => {
     expect(hub.coordination.get('queue')).toMatchObject({ mode: 'global', namespace: 'default' });
     expect(logger.lines).toContain("[QueuePlugin] Global coordination initialized for namespace 'default'");
     // It leads by its own lease, which the global leader claims right after subscribing it.
-    await expect.poll(() => plugin.changes.at(-1)).toMatchObject({ isLeader: true, epoch: 1 });
+    // The plugin's own lease, numbered above the global term (epoch 1) it is held under.
+    await expect.poll(() => plugin.changes.at(-1)).toMatchObject({ isLeader: true, epoch: 2 });
     expect(await store.get('plg_queue/coordinator/state.json')).toBeDefined();
   });
 

@@ -1,8 +1,8 @@
-import type { LeaderWorkContext, LeadershipChange } from '@baton/plugin';
+import type { CoordinationMode } from '@baton/plugin';
 import { MemoryStore, StorageUnavailableError, type ObjectBody, type PutOptions } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type Hub, type HubPlugin } from './hub';
-import { PluginLeadership } from './plugin-leadership';
+import { LeaderWorkLog, LeaderWorkPlugin } from './fixtures/leader-work-plugin';
+import { connect, type Hub } from './hub';
 
 const TIMINGS = { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400 };
 const hubs: Hub[] = [];
@@ -10,64 +10,10 @@ afterEach(async () => {
   await Promise.all(hubs.splice(0).map((hub) => hub.disconnect()));
 });
 
-/** Who is inside leader work right now, across every process of a test: more than one is the bug. */
-class LeaderWorkLog {
-  readonly running = new Set<string>();
-  readonly epochs: { process: string; epoch: number }[] = [];
-  overlaps = 0;
-  runs = 0;
-
-  enter(process: string, epoch: number): void {
-    this.running.add(process);
-    this.runs += 1;
-    this.epochs.push({ process, epoch });
-    if (this.running.size > 1) this.overlaps += 1;
-  }
-
-  leave(process: string): void {
-    this.running.delete(process);
-  }
-}
-
 /** A leader-only plugin whose work takes a while and checks its signal, as real duties do. */
-class SweepingPlugin implements HubPlugin {
-  readonly name = 'sweeper';
-  readonly #leadership: PluginLeadership;
-
-  constructor(
-    readonly process: string,
-    readonly log: LeaderWorkLog,
-    readonly coordinationMode: 'global' | 'per-plugin' = 'global',
-  ) {
-    this.#leadership = new PluginLeadership(this, { intervalMs: 5, run: (context) => this.#work(context) });
-  }
-
-  install(hub: Hub) {
-    return this.#leadership.start(hub).then(() => undefined);
-  }
-
-  uninstall() {
-    return this.#leadership.stop();
-  }
-
-  onGlobalLeaderChange(change: LeadershipChange): void {
-    this.#leadership.onLeadershipChange(change);
-  }
-
-  stopLeaderWork({ signal }: { signal: AbortSignal }) {
-    return this.#leadership.stopLeaderWork(signal);
-  }
-
-  async #work({ epoch, signal }: LeaderWorkContext): Promise<void> {
-    const stillLeading = () => !signal.aborted;
-    if (!stillLeading()) return;
-    this.log.enter(this.process, epoch);
-    try {
-      // Work in small steps, checking the signal before each, as fenced writes do.
-      for (let step = 0; step < 5 && stillLeading(); step += 1) await new Promise((resolve) => setTimeout(resolve, 4));
-    } finally {
-      this.log.leave(this.process);
-    }
+class SweepingPlugin extends LeaderWorkPlugin {
+  constructor(process: string, log: LeaderWorkLog, coordinationMode: CoordinationMode = 'global') {
+    super('sweeper', (context) => log.sweep(process, context), coordinationMode);
   }
 }
 

@@ -3,12 +3,11 @@
 // term moves only by at most MAX_EPOCH_JUMP (2^24) and never into the last MAX_EPOCH_JUMP below
 // MAX_EPOCH: the request is refused, and after a graceful failover of the global leader the
 // surviving hub still leads the plugin.
-import type { LeaderWorkContext, LeadershipChange } from '@baton/plugin';
 import { MemoryStore } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_EPOCH } from './epoch-ledger';
-import { connect, type Hub, type HubPlugin } from './hub';
-import { PluginLeadership } from './plugin-leadership';
+import { LeaderWorkPlugin } from './fixtures/leader-work-plugin';
+import { connect, type Hub } from './hub';
 
 const TIMINGS = { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400 };
 const hubs: Hub[] = [];
@@ -18,37 +17,16 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Leader work whose fence once meets a corrupt record with a near-maximal epoch. */
-class PoisonedPlugin implements HubPlugin {
-  readonly name = 'poisoned';
-  readonly #leadership: PluginLeadership;
-  constructor(
-    readonly process: string,
-    readonly runs: { process: string; epoch: number }[],
-    readonly poison: { left: number },
-  ) {
-    this.#leadership = new PluginLeadership(this, { intervalMs: 5, run: (context) => this.#work(context) });
-  }
-  install(hub: Hub) {
-    return this.#leadership.start(hub).then(() => undefined);
-  }
-  uninstall() {
-    return this.#leadership.stop();
-  }
-  onGlobalLeaderChange(change: LeadershipChange): void {
-    this.#leadership.onLeadershipChange(change);
-  }
-  stopLeaderWork({ signal }: { signal: AbortSignal }) {
-    return this.#leadership.stopLeaderWork(signal);
-  }
-  #work({ epoch, signal }: LeaderWorkContext): Promise<void> {
-    if (signal.aborted) return Promise.resolve();
-    this.runs.push({ process: this.process, epoch });
-    if (this.poison.left > 0) {
-      this.poison.left -= 1;
+class PoisonedPlugin extends LeaderWorkPlugin {
+  constructor(process: string, runs: { process: string; epoch: number }[], poison: { left: number }) {
+    super('poisoned', ({ epoch, signal }) => {
+      if (signal.aborted) return Promise.resolve();
+      runs.push({ process, epoch });
+      if (poison.left <= 0) return Promise.resolve();
+      poison.left -= 1;
       // What queue/TTL StaleEpochError looks like when a record's leaderEpoch is corrupt.
       return Promise.reject(Object.assign(new Error('stale'), { code: 'STALE_EPOCH', epoch, highestEpoch: MAX_EPOCH - 1 }));
-    }
-    return Promise.resolve();
+    });
   }
 }
 

@@ -3,12 +3,12 @@
 // corrupt record (leaderEpoch = MAX_EPOCH) asks at its run interval; GlobalCoordinator and
 // PluginLease run an extra cycle (a PUT of the lease record) only for a request the election
 // accepts, so in either mode such work writes the lease no more often than work that fails plainly.
-import type { LeaderWorkContext, LeadershipChange } from '@baton/plugin';
+import type { CoordinationMode } from '@baton/plugin';
 import { MemoryStore, type ObjectBody, type PutOptions } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_EPOCH } from './epoch-ledger';
-import { connect, type Hub, type HubPlugin } from './hub';
-import { PluginLeadership } from './plugin-leadership';
+import { LeaderWorkPlugin } from './fixtures/leader-work-plugin';
+import { connect, type Hub } from './hub';
 
 const TIMINGS = { heartbeatInterval: 100, leaseTimeout: 600, workerTimeout: 800 };
 const hubs: Hub[] = [];
@@ -25,26 +25,9 @@ class CountingStore extends MemoryStore {
   }
 }
 
-class FailingPlugin implements HubPlugin {
-  readonly #leadership: PluginLeadership;
-  constructor(
-    readonly name: string,
-    readonly coordinationMode: 'global' | 'per-plugin',
-    error: () => Error,
-  ) {
-    this.#leadership = new PluginLeadership(this, { intervalMs: 5, run: ({ signal }: LeaderWorkContext) => (signal.aborted ? Promise.resolve() : Promise.reject(error())) });
-  }
-  install(hub: Hub) {
-    return this.#leadership.start(hub).then(() => undefined);
-  }
-  uninstall() {
-    return this.#leadership.stop();
-  }
-  onGlobalLeaderChange(change: LeadershipChange): void {
-    this.#leadership.onLeadershipChange(change);
-  }
-  stopLeaderWork({ signal }: { signal: AbortSignal }) {
-    return this.#leadership.stopLeaderWork(signal);
+class FailingPlugin extends LeaderWorkPlugin {
+  constructor(name: string, coordinationMode: CoordinationMode, error: () => Error) {
+    super(name, ({ signal }) => (signal.aborted ? Promise.resolve() : Promise.reject(error())), coordinationMode);
   }
 }
 

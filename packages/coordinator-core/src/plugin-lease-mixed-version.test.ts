@@ -3,11 +3,11 @@
 // coordinator.leadershipOf(plugin.name): the plugin's own lease, which the namespace's coordinator
 // holds while it leads (ownLease is the default there), so both processes compete for the one
 // record plg_<plugin>/coordinator/state.json instead of one leading by the global term alone.
-import { LeaderWorkRunner, type LeaderWorkContext, type LeadershipChange } from '@baton/plugin';
+import { LeaderWorkRunner } from '@baton/plugin';
 import { MemoryStore } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type Hub, type HubPlugin } from './hub';
-import { PluginLeadership } from './plugin-leadership';
+import { LeaderWorkLog, LeaderWorkPlugin } from './fixtures/leader-work-plugin';
+import { connect, type Hub } from './hub';
 
 const TIMINGS = { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400 };
 const hubs: Hub[] = [];
@@ -16,49 +16,10 @@ afterEach(async () => {
 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-class Log {
-  running = new Set<string>();
-  overlaps = 0;
-  epochs: { process: string; epoch: number }[] = [];
-  async work(process: string, { epoch, signal }: LeaderWorkContext) {
-    const stillLeading = () => !signal.aborted;
-    if (!stillLeading()) return;
-    this.running.add(process);
-    this.epochs.push({ process, epoch });
-    if (this.running.size > 1) this.overlaps += 1;
-    try {
-      for (let step = 0; step < 5 && stillLeading(); step += 1) await sleep(4);
-    } finally {
-      this.running.delete(process);
-    }
-  }
-}
-
-class PerPluginSweeper implements HubPlugin {
-  readonly name = 'sweeper';
-  readonly coordinationMode = 'per-plugin' as const;
-  readonly #leadership: PluginLeadership;
-  constructor(log: Log) {
-    this.#leadership = new PluginLeadership(this, { intervalMs: 5, run: (context) => log.work('per-plugin', context) });
-  }
-  install(hub: Hub) {
-    return this.#leadership.start(hub).then(() => undefined);
-  }
-  uninstall() {
-    return this.#leadership.stop();
-  }
-  onGlobalLeaderChange(change: LeadershipChange): void {
-    this.#leadership.onLeadershipChange(change);
-  }
-  stopLeaderWork({ signal }: { signal: AbortSignal }) {
-    return this.#leadership.stopLeaderWork(signal);
-  }
-}
-
 describe('a process running the plugin by the README recipe, without the hub', () => {
   it('never runs the plugin beside a per-plugin hub', async () => {
     const store = new MemoryStore();
-    const log = new Log();
+    const log = new LeaderWorkLog();
     // Process 1: the plugin README's "Without the hub" recipe.
     const oldStyle = await connect(store, { globalCoordinator: TIMINGS });
     hubs.push(oldStyle);
@@ -66,11 +27,11 @@ describe('a process running the plugin by the README recipe, without the hub', (
     // The recipe: the plugin's leadership is its lease, held by the namespace's coordinator.
     const recipe: { runner?: LeaderWorkRunner } = {};
     coordinator.subscribePlugin({ name: 'sweeper', onGlobalLeaderChange: (change) => recipe.runner?.onLeadershipChange(change), stopLeaderWork: ({ signal }) => recipe.runner?.stop({ signal }) ?? Promise.resolve() });
-    recipe.runner = new LeaderWorkRunner(coordinator.leadershipOf('sweeper'), { name: 'sweeper', intervalMs: 5, run: (context) => log.work('global-term', context) });
+    recipe.runner = new LeaderWorkRunner(coordinator.leadershipOf('sweeper'), { name: 'sweeper', intervalMs: 5, run: (context) => log.sweep('global-term', context) });
     // Process 2: this version, per-plugin.
     const perPlugin = await connect(store, { globalCoordinator: TIMINGS });
     hubs.push(perPlugin);
-    await perPlugin.usePlugin(new PerPluginSweeper(log));
+    await perPlugin.usePlugin(new LeaderWorkPlugin('sweeper', (context) => log.sweep('per-plugin', context), 'per-plugin'));
     await sleep(800);
     const processes = new Set(log.epochs.map((entry) => entry.process));
     expect(log.overlaps, 'two processes inside the plugin\'s leader work at once').toBe(0);

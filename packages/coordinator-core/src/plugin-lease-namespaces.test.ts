@@ -3,11 +3,11 @@
 // plugin's data, so one leader is right), so the global leaders of namespaces a and b contend for
 // one lease record. b's leader, checking it every heartbeat, logs who leads the plugin once per
 // holder change, naming the holder's global term and namespace, not an election of its own.
-import type { LeaderWorkContext, LeadershipChange, Logger } from '@baton/plugin';
+import type { Logger } from '@baton/plugin';
 import { MemoryStore } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type Hub, type HubPlugin } from './hub';
-import { PluginLeadership } from './plugin-leadership';
+import { LeaderWorkPlugin } from './fixtures/leader-work-plugin';
+import { connect, type Hub } from './hub';
 
 const TIMINGS = { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400 };
 const hubs: Hub[] = [];
@@ -22,26 +22,13 @@ function warnings(): Logger & { warns: string[] } {
   return { warns, debug: ignore, info: ignore, error: ignore, warn: (first: string | object, second?: string) => void warns.push(second ?? (typeof first === 'string' ? first : JSON.stringify(first))) };
 }
 
-class Sweeper implements HubPlugin {
-  readonly name = 'sweeper';
-  readonly #leadership: PluginLeadership;
-  constructor(
-    readonly namespace: string,
-    readonly runs: string[],
-  ) {
-    this.#leadership = new PluginLeadership(this, { intervalMs: 5, run: ({ signal }: LeaderWorkContext) => (signal.aborted ? Promise.resolve() : (runs.push(namespace), Promise.resolve())) });
-  }
-  install(hub: Hub) {
-    return this.#leadership.start(hub).then(() => undefined);
-  }
-  uninstall() {
-    return this.#leadership.stop();
-  }
-  onGlobalLeaderChange(change: LeadershipChange): void {
-    this.#leadership.onLeadershipChange(change);
-  }
-  stopLeaderWork({ signal }: { signal: AbortSignal }) {
-    return this.#leadership.stopLeaderWork(signal);
+/** Records its namespace on every run of its leader work. */
+class Sweeper extends LeaderWorkPlugin {
+  constructor(namespace: string, runs: string[]) {
+    super('sweeper', ({ signal }) => {
+      if (!signal.aborted) runs.push(namespace);
+      return Promise.resolve();
+    });
   }
 }
 

@@ -4,12 +4,12 @@
 // and releases what it brought, and GlobalCoordinator.stop() waits for closing leases, so the
 // record ends released, the closed lease never leads, and a per-plugin hub takes over at once
 // instead of waiting the orphaned lease out (4 x leaseTimeout).
-import type { LeaderWorkContext, LeadershipChange } from '@baton/plugin';
+import type { CoordinationMode } from '@baton/plugin';
 import { MemoryStore } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type Hub, type HubPlugin } from './hub';
+import { LeaderWorkPlugin } from './fixtures/leader-work-plugin';
+import { connect, type Hub } from './hub';
 import { parseLeaseRecord } from './lease-record';
-import { PluginLeadership } from './plugin-leadership';
 
 const TIMINGS = { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400 };
 const hubs: Hub[] = [];
@@ -19,31 +19,13 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const KEY = 'plg_racer/coordinator/state.json';
 
-class RacerPlugin implements HubPlugin {
-  readonly name = 'racer';
-  readonly #leadership: PluginLeadership;
-  constructor(
-    readonly process: string,
-    readonly runs: { process: string; epoch: number; at: number }[],
-    readonly coordinationMode: 'global' | 'per-plugin' = 'global',
-  ) {
-    this.#leadership = new PluginLeadership(this, { intervalMs: 5, run: (context) => this.#work(context) });
-  }
-  install(hub: Hub) {
-    return this.#leadership.start(hub).then(() => undefined);
-  }
-  uninstall() {
-    return this.#leadership.stop();
-  }
-  onGlobalLeaderChange(change: LeadershipChange): void {
-    this.#leadership.onLeadershipChange(change);
-  }
-  stopLeaderWork({ signal }: { signal: AbortSignal }) {
-    return this.#leadership.stopLeaderWork(signal);
-  }
-  #work({ epoch, signal }: LeaderWorkContext): Promise<void> {
-    if (!signal.aborted) this.runs.push({ process: this.process, epoch, at: Date.now() });
-    return Promise.resolve();
+/** Records who ran its leader work, at which epoch and when. */
+class RacerPlugin extends LeaderWorkPlugin {
+  constructor(process: string, runs: { process: string; epoch: number; at: number }[], coordinationMode: CoordinationMode = 'global') {
+    super('racer', ({ epoch, signal }) => {
+      if (!signal.aborted) runs.push({ process, epoch, at: Date.now() });
+      return Promise.resolve();
+    }, coordinationMode);
   }
 }
 

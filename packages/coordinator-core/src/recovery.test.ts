@@ -1,5 +1,5 @@
 import { systemEnvironment, type Clock } from '@baton/plugin';
-import { MemoryStore, OutcomeUnknownError, type ObjectBody, type PutOptions } from '@baton/storage';
+import { MemoryStore, OutcomeUnknownError, type ObjectBody, type ObjectStore, type PutOptions } from '@baton/storage';
 import { waitUntil } from '@tooling/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveCoordinatorConfig } from './config';
@@ -132,6 +132,33 @@ describe('clearCorruptedState', () => {
     expect((await b.election.runCycle()).kind).toBe('following');
     b.clock.monotonic += 3000;
     expect(await b.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 9 });
+  });
+
+  it('never deletes a registration its worker rewrote after the recovery read it (with or without conditional DELETE)', async () => {
+    for (const conditionalDelete of [true, false]) {
+      const inner = new MemoryStore();
+      const valid = JSON.stringify({ format: 'baton.worker/v1', workerId: 'gcs-live', epoch: 3 });
+      let reads = 0;
+      // The worker re-registers right after the recovery's read of its (then unreadable) record.
+      const store: ObjectStore = {
+        capabilities: { ...inner.capabilities, conditionalDelete },
+        description: 'a worker re-registering mid-recovery',
+        get: async (key, options) => {
+          const read = await inner.get(key, options);
+          if (key === KEYS.worker('gcs-live') && (reads += 1) === 1) await inner.put(key, valid);
+          return read;
+        },
+        put: (key, body, options) => inner.put(key, body, options),
+        delete: (key, options) => inner.delete(key, options),
+        deleteMany: (keys, options) => inner.deleteMany(keys, options),
+        list: (options) => inner.list(options),
+      };
+      await inner.put(KEYS.state, 'garbage');
+      await inner.put(KEYS.worker('gcs-live'), '{');
+      const result = await clearCorruptedState(store, { leaseTimeout: 3000 });
+      expect(result, `conditionalDelete: ${conditionalDelete}`).toMatchObject({ outcome: 'reset', removedRegistrations: [] });
+      expect(new TextDecoder().decode((await inner.get(KEYS.worker('gcs-live')))?.body)).toBe(valid);
+    }
   });
 
   it('leaves a valid or missing record alone', async () => {

@@ -141,8 +141,9 @@ export async function forceReelection(store: ObjectStore, options: RecoveryOptio
 export async function clearCorruptedState(store: ObjectStore, options: RecoveryOptions = {}): Promise<RecoveryResult> {
   const { namespace, keys } = resolveTarget(options);
   const { highestEpoch, unparseable } = await readRegistrations(store, keys, options.signal);
-  for (const key of unparseable) await store.delete(key, { signal: options.signal });
-  const removedRegistrations = unparseable.map((key) => key.slice(keys.workersPrefix.length, -'.json'.length));
+  const removed: string[] = [];
+  for (const garbage of unparseable) if (await deleteUnlessRewritten(store, garbage, options.signal)) removed.push(garbage.key);
+  const removedRegistrations = removed.map((key) => key.slice(keys.workersPrefix.length, -'.json'.length));
   const current = await store.get(keys.state, { signal: options.signal });
   const base = { namespace, key: keys.state, removedRegistrations };
   if (current === undefined) return { ...base, outcome: 'nothing-to-clear', previous: null, written: null };
@@ -158,6 +159,28 @@ export async function clearCorruptedState(store: ObjectStore, options: RecoveryO
     options,
   });
   return { ...base, outcome: 'reset', previous: null, written };
+}
+
+/**
+ * Deletes an unreadable registration only as read: its worker may have rewritten it since (a
+ * live worker's registration must not vanish). By `If-Match` where the store enforces it on
+ * DELETE; elsewhere (Ceph RGW ignores it) after a re-read shows the same version, which narrows
+ * the window to one round trip. Returns whether it was deleted.
+ */
+async function deleteUnlessRewritten(store: ObjectStore, garbage: { key: string; etag: string }, signal: AbortSignal | undefined): Promise<boolean> {
+  if (store.capabilities.conditionalDelete) {
+    try {
+      await store.delete(garbage.key, { ifMatch: garbage.etag, signal });
+      return true;
+    } catch (error) {
+      if (isStorageError(error, 'PRECONDITION_FAILED')) return false;
+      throw error;
+    }
+  }
+  const current = await store.get(garbage.key, { signal });
+  if (current?.etag !== garbage.etag) return false;
+  await store.delete(garbage.key, { signal });
+  return true;
 }
 
 function resolveTarget(options: RecoveryOptions): { namespace: string; keys: NamespaceKeys } {
@@ -225,16 +248,16 @@ async function readRegistrations(
   store: ObjectStore,
   keys: NamespaceKeys,
   signal: AbortSignal | undefined,
-): Promise<{ highestEpoch: number; unparseable: string[] }> {
+): Promise<{ highestEpoch: number; unparseable: { key: string; etag: string }[] }> {
   let highestEpoch = 0;
-  const unparseable: string[] = [];
+  const unparseable: { key: string; etag: string }[] = [];
   for await (const page of listPages(store, { prefix: keys.workersPrefix, signal })) {
     for (const entry of page.entries) {
       if (keys.workerIdFromKey(entry.key) === undefined) continue;
       const stored = await store.get(entry.key, { signal });
       if (stored === undefined) continue;
       const record = parseWorkerRecord(stored.body);
-      if (record === undefined) unparseable.push(entry.key);
+      if (record === undefined) unparseable.push({ key: entry.key, etag: stored.etag });
       else if (Number.isSafeInteger(record.epoch)) highestEpoch = Math.max(highestEpoch, record.epoch);
     }
   }

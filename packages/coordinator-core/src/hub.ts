@@ -227,9 +227,10 @@ export class Hub {
         coordination = { mode: 'per-plugin', namespace, coordinator: await this.#pluginCoordinator(plugin.name), fallbackReason: reason };
       }
     }
-    // In global mode the global leader also holds the plugin's own lease: whichever mode other
-    // hubs are in (configured per-plugin, or fallen back), one record decides who leads it.
-    coordination.coordinator.subscribePlugin(plugin, { ownLease: coordination.mode === 'global' });
+    // In global mode the global leader also holds the plugin's own lease (the default of a
+    // coordinator given pluginLeaseKeys): whichever mode other hubs are in (configured
+    // per-plugin, or fallen back), one record decides who leads it.
+    coordination.coordinator.subscribePlugin(plugin);
     const coordinated: PluginCoordination = { ...coordination, leadership: coordination.coordinator.leadershipOf(plugin.name) };
     this.coordination.set(plugin.name, coordinated);
     return coordinated;

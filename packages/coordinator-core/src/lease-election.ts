@@ -132,11 +132,6 @@ export class LeaseElection {
   }
 
   /**
-   * Gives the lease up: stops leading at once, then marks the record released by
-   * compare-and-swap so a follower takes over at its next heartbeat instead of waiting for
-   * expiry. A refused or failed release is harmless: followers then wait for expiry.
-   */
-  /**
    * Stops leading at once without writing anything (a plugin's lease whose global term ended):
    * followers wait the lease out, or take it over at once where rule 6 allows.
    */
@@ -163,6 +158,11 @@ export class LeaseElection {
     return true;
   }
 
+  /**
+   * Gives the lease up: stops leading at once, then marks the record released by
+   * compare-and-swap so a follower takes over at its next heartbeat instead of waiting for
+   * expiry. A refused or failed release is harmless: followers then wait for expiry.
+   */
   async release(signal?: AbortSignal): Promise<boolean> {
     const term = this.#term;
     this.#term = undefined;

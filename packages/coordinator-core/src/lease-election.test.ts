@@ -312,6 +312,26 @@ describe('LeaseElection', () => {
     expect(await newcomer.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 });
   });
 
+  it('earns no shortcut from a backup written back: a released record older than a term it saw is waited out', async () => {
+    const store = new MemoryStore();
+    const first = worker(store, 'a');
+    const second = worker(store, 'b');
+    const follower = worker(store, 'c', { leaseTimeout: 4000, workerTimeout: 5000 });
+    expect(await first.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 1 });
+    await first.election.release();
+    const backup = await store.get(KEY); // an operator's backup: released, epoch 1
+    expect(await second.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 });
+    expect(await follower.election.runCycle()).toMatchObject({ kind: 'following', leader: 'b', epoch: 2 });
+    await store.put(KEY, backup?.body ?? ''); // ...restored while b leads
+    // "Released" would be a shortcut, but the record is older than a term c saw: b may still act.
+    expect((await follower.election.runCycle()).kind).toBe('following');
+    expect(second.election.isLeader).toBe(true);
+    follower.clock.advance(3999);
+    expect((await follower.election.runCycle()).kind).toBe('following');
+    follower.clock.advance(1);
+    expect(await follower.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 3 });
+  });
+
   it('moves a live term above an epoch it is asked to pass, once per term, and refuses epochs a data record cannot be trusted with', async () => {
     const store = new MemoryStore();
     const leader = worker(store, 'a');

@@ -26,9 +26,10 @@ import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type HeldFor,
  *    compare-and-swap, so no two terms ever get one epoch, whatever happens to `state.json`.
  * 5. A follower that cannot prove it saw every change waits a full lease: a record it never saw
  *    (missing, in a namespace with history) or cannot read is waited out for the longest lease
- *    ever seen in the namespace; and a ledger epoch above every epoch it saw in `state.json`
+ *    ever seen in the namespace; a ledger epoch above every epoch it saw in `state.json`
  *    means a term it never saw was reserved — it may be acting on a record rewritten with
- *    identical bytes (same ETag) — so the wait starts again from that moment.
+ *    identical bytes (same ETag) — so the wait starts again from that moment; and a record older
+ *    than a term it saw (a backup written back) earns no shortcut, whatever it says.
  * 6. A plugin's lease held by a namespace's global leader (`heldFor`) is claimed only during a
  *    global term, and ends with it: the next global leader of that namespace, whose term began
  *    after the old one ended, may take it over at once (rule 2 protects everyone else).
@@ -100,7 +101,7 @@ export class LeaseElection {
    */
   get takeoverPossibleAt(): number | undefined {
     if (this.#term !== undefined || this.#observation === undefined) return undefined;
-    return this.#observation.firstSeenAt + this.#waitBeforeTakeover(this.#observation.parsed);
+    return this.#observation.firstSeenAt + this.#waitBeforeTakeover(this.#observation);
   }
 
   /** The record as last seen, when it was valid. */
@@ -268,7 +269,7 @@ export class LeaseElection {
   /** Claims the record observed at `readAt` if it has stayed unchanged for the wait it needs. */
   async #claimIfWaitedOut(previous: LeaseRecord | undefined, condition: WriteCondition, readAt: number, signal: AbortSignal | undefined): Promise<CycleReport> {
     const observation = this.#observation as Observation;
-    if (readAt - observation.firstSeenAt < this.#waitBeforeTakeover(observation.parsed)) return this.#notClaiming();
+    if (readAt - observation.firstSeenAt < this.#waitBeforeTakeover(observation)) return this.#notClaiming();
     return this.#claim(previous, condition, signal, { shortcut: false });
   }
 
@@ -307,7 +308,7 @@ export class LeaseElection {
       this.#observation = { ...observation, firstSeenAt: this.#clock.monotonicNow(), continuityUnproven: true };
       return this.#notClaiming();
     }
-    if (!how.shortcut && observation !== undefined && this.#clock.monotonicNow() - observation.firstSeenAt < this.#waitBeforeTakeover(observation.parsed)) {
+    if (!how.shortcut && observation !== undefined && this.#clock.monotonicNow() - observation.firstSeenAt < this.#waitBeforeTakeover(observation)) {
       // The ledger showed a longer lease than this worker knew of.
       return this.#notClaiming();
     }
@@ -417,23 +418,29 @@ export class LeaseElection {
 
   /** Records a version; the wait for expiry restarts only when the ETag changes. */
   #observe(etag: string, parsed: ParsedLeaseRecord, seenAt: number): void {
+    // A version older than a term already seen was written back (a restored backup): whoever held
+    // the newer term may still be acting, and what the old bytes say (released, ours) proves nothing.
+    const writtenBack = parsed.valid && parsed.record.epoch < this.#highestEpochSeen;
     if (parsed.valid) {
       this.#highestEpochSeen = Math.max(this.#highestEpochSeen, parsed.record.epoch);
       this.#longestLeaseSeen = Math.max(this.#longestLeaseSeen, parsed.record.leaseTimeout);
     }
     if (this.#observation?.etag === etag) return;
-    this.#observation = { etag, parsed, firstSeenAt: seenAt, continuityUnproven: false };
+    this.#observation = { etag, parsed, firstSeenAt: seenAt, continuityUnproven: writtenBack };
   }
 
   /**
    * How long a version must stay unchanged before a follower may take over: the longer of its
    * own `leaseTimeout` and the holder's (a holder configured with a longer lease keeps it).
-   * A missing or unreadable record names no holder: it may hide any holder's live lease, so it is
-   * waited out for the longest lease seen in the namespace (records and the epoch ledger).
+   * A missing or unreadable record names no holder, and one whose continuity is unproven may hide
+   * another: either may hide any holder's live lease, so it is waited out for the longest lease
+   * seen in the namespace (records and the epoch ledger).
    */
-  #waitBeforeTakeover(parsed: ParsedLeaseRecord): number {
+  #waitBeforeTakeover(observation: Observation): number {
     const own = this.#config.leaseTimeout;
-    return parsed.valid ? Math.max(own, parsed.record.leaseTimeout) : Math.max(own, this.#longestLeaseSeen);
+    const { parsed } = observation;
+    if (!parsed.valid || observation.continuityUnproven) return Math.max(own, this.#longestLeaseSeen, parsed.valid ? parsed.record.leaseTimeout : 0);
+    return Math.max(own, parsed.record.leaseTimeout);
   }
 }
 

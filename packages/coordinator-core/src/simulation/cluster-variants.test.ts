@@ -1,58 +1,76 @@
-import { contentEtag, isStorageError, toBytes, type ObjectBody, type ObjectStore, type PutOptions } from '@baton/storage';
 import { describe, expect, it } from 'vitest';
-import { simulateCluster, type ClusterVariant, type InvariantViolation } from './simulate-cluster';
+import {
+  abortsSignalOnlyByTimer,
+  checksLeadershipOnlyAtStart,
+  hidesNamespaceHistory,
+  ignoresHigherEpochs,
+  judgesLeasesByWallClock,
+  readsLeaseLate,
+  treatsRefusalAsWin,
+} from './planted-bugs';
+import { simulateCluster, type ClusterScenarioOptions, type ClusterVariant, type PluginModes } from './simulate-cluster';
+import type { InvariantName } from './ground-truth';
 
-/** Runs seeds until one breaks an invariant; returns its violation (or undefined after `limit`). */
-async function firstViolation(variant: ClusterVariant, limit: number): Promise<(InvariantViolation & { seed: number }) | undefined> {
+/**
+ * Runs seeds until one breaks `invariant` (the first violation of a seed stops it); returns that
+ * seed, or undefined after `limit` seeds.
+ */
+async function seedBreaking(invariant: InvariantName, variant: ClusterVariant, limit: number, scenario: Partial<ClusterScenarioOptions> = {}): Promise<number | undefined> {
   for (let seed = 1; seed <= limit; seed += 1) {
-    const result = await simulateCluster({ seed, variant });
-    const [violation] = result.violations;
-    if (violation !== undefined) return { ...violation, seed };
+    const result = await simulateCluster({ ...scenario, seed, variant });
+    if (result.violations[0]?.invariant === invariant) return seed;
   }
   return undefined;
 }
 
-/** A store client that reports a refused conditional write (412) as a success: "412 is a win". */
-function treatsRefusalAsWin(store: ObjectStore): ObjectStore {
-  return {
-    capabilities: store.capabilities,
-    description: store.description,
-    get: (key, options) => store.get(key, options),
-    delete: (key, options) => store.delete(key, options),
-    list: (options) => store.list(options),
-    async put(key: string, body: ObjectBody, options?: PutOptions) {
-      try {
-        return await store.put(key, body, options);
-      } catch (error) {
-        if (isStorageError(error, 'PRECONDITION_FAILED')) return { etag: contentEtag(toBytes(body)) };
-        throw error;
-      }
-    },
-  };
+async function violationsOf(variant: ClusterVariant, seeds: number, scenario: Partial<ClusterScenarioOptions> = {}): Promise<string[]> {
+  const found: string[] = [];
+  for (let seed = 1; seed <= seeds; seed += 1) {
+    const [violation] = (await simulateCluster({ ...scenario, seed, variant })).violations;
+    if (violation !== undefined) found.push(`seed ${seed}: ${violation.invariant}: ${violation.detail}`);
+  }
+  return found;
 }
 
-describe('the simulator catches broken variants', () => {
-  it('a coordinator that treats a refused write (412) as a win elects two leaders', async () => {
-    const violation = await firstViolation({ wrapStore: treatsRefusalAsWin }, 200);
-    expect(violation, 'no seed exposed the broken variant').toBeDefined();
-    expect(['single-leader', 'epoch-order', 'fencing']).toContain(violation?.invariant);
+describe('the simulator catches a planted bug by the invariant it breaks', () => {
+  it('single-leader: a coordinator that judges leases by the wall clock', async () => {
+    expect(await seedBreaking('single-leader', judgesLeasesByWallClock, 200)).toBeDefined();
   }, 120_000);
 
-  it('a coordinator that judges leases by the wall clock elects two leaders when clocks jump', async () => {
-    const violation = await firstViolation(
-      {
-        wrapEnvironment: (environment) => ({
-          ...environment,
-          clock: { monotonicNow: () => environment.clock.wallNow(), wallNow: () => environment.clock.wallNow() },
-        }),
-      },
-      200,
-    );
-    expect(violation, 'no seed exposed the broken variant').toBeDefined();
-    expect(['single-leader', 'fencing', 'epoch-order']).toContain(violation?.invariant);
+  it('single-leader: a leadership signal aborted only by its timer, read by work that checks only the signal', async () => {
+    expect(await seedBreaking('single-leader', abortsSignalOnlyByTimer, 300)).toBeDefined();
   }, 120_000);
 
-  it('the real coordinator holds every invariant on the same seeds', async () => {
-    expect(await firstViolation({}, 200)).toBeUndefined();
+  it('epoch-order: a coordinator that treats a refused write (412) as a win announces terms the store never gave', async () => {
+    expect(await seedBreaking('epoch-order', treatsRefusalAsWin, 200)).toBeDefined();
   }, 120_000);
+
+  it('epoch-order: a coordinator blind to the epoch ledger and registrations reuses epochs after state.json is deleted', async () => {
+    const chaos = ['delete-record-and-start-worker', 'graceful-stop', 'restart'] as const;
+    expect(await seedBreaking('epoch-order', hidesNamespaceHistory, 100, { operator: true, chaos })).toBeDefined();
+  }, 120_000);
+
+  it('fencing: leader work that checks leadership only before its slow step acts after its successor began', async () => {
+    expect(await seedBreaking('fencing', checksLeadershipOnlyAtStart, 300)).toBeDefined();
+  }, 120_000);
+
+  it('failover-bound: followers that read the lease record late take over too late', async () => {
+    expect(await seedBreaking('failover-bound', readsLeaseLate, 300, { storeMode: 'healthy' })).toBeDefined();
+  }, 120_000);
+
+  it('leader-work-recovers: leader work that ignores a record of a higher epoch wedges', async () => {
+    expect(await seedBreaking('leader-work-recovers', ignoresHigherEpochs, 300, { storeMode: 'healthy', operator: true })).toBeDefined();
+  }, 120_000);
+});
+
+describe('the real coordinator', () => {
+  it('holds every invariant on the seeds that expose the planted bugs', async () => {
+    expect(await violationsOf({}, 200)).toEqual([]);
+  }, 300_000);
+
+  for (const pluginModes of ['global', 'per-plugin', 'mixed'] as PluginModes[]) {
+    it(`holds every invariant with an operator at work and the plugin in ${pluginModes} mode`, async () => {
+      expect(await violationsOf({}, 100, { operator: true, pluginModes })).toEqual([]);
+    }, 300_000);
+  }
 });

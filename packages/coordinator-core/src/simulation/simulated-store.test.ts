@@ -7,13 +7,14 @@ import {
   StorageUnavailableError,
   UnsupportedOperationError,
   type ObjectStore,
+  type StoredObject,
 } from '@baton/storage';
 import { objectStoreConformanceCases } from '@baton/storage/testkit';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from './seeded-random';
 import { SimulatedProcess } from './simulated-process';
 import { SimulatedScheduler } from './simulated-scheduler';
-import { SimulatedStore } from './simulated-store';
+import { SimulatedStore, type SimulatedStoreOptions } from './simulated-store';
 import { HEALTHY_STORE_FAULTS, storeFaults, UNRELIABLE_STORE_FAULTS, type StoreFaults } from './store-faults';
 
 /** `value`, which the test knows is there: fails loudly instead of asserting with `!`. */
@@ -23,10 +24,10 @@ function defined<T>(value: T | undefined): T {
 }
 
 /** A scheduler, a store and `count` processes with their clients. */
-function cluster(faults: StoreFaults, seed: string | number, count = 1) {
+function cluster(faults: StoreFaults, seed: string | number, count = 1, options: SimulatedStoreOptions = {}) {
   const random = new SeededRandom(seed);
   const scheduler = new SimulatedScheduler();
-  const store = new SimulatedStore(scheduler, faults, random.fork('store'));
+  const store = new SimulatedStore(scheduler, faults, random.fork('store'), options);
   const processes = Array.from({ length: count }, (_, index) => new SimulatedProcess(scheduler, { name: `p${index}` }));
   const clients = processes.map((process) => store.storeFor(process));
   return { random, scheduler, store, processes, clients };
@@ -92,6 +93,14 @@ function selfDriving(scheduler: SimulatedScheduler, client: ObjectStore): Object
 
 describe('SimulatedStore conformance (healthy)', () => {
   const { scheduler, clients } = cluster(HEALTHY_STORE_FAULTS, 'conformance');
+  const store = selfDriving(scheduler, defined(clients[0]));
+  for (const testCase of objectStoreConformanceCases({ store: () => store })) {
+    it(testCase.name, testCase.run, testCase.timeoutMs);
+  }
+});
+
+describe('SimulatedStore conformance (opaque ETags)', () => {
+  const { scheduler, clients } = cluster(HEALTHY_STORE_FAULTS, 'conformance', 1, { etags: 'opaque' });
   const store = selfDriving(scheduler, defined(clients[0]));
   for (const testCase of objectStoreConformanceCases({ store: () => store })) {
     it(testCase.name, testCase.run, testCase.timeoutMs);
@@ -184,11 +193,87 @@ describe('SimulatedStore', () => {
     await expect(client.delete('k', { ifMatch: 'x' })).rejects.toBeInstanceOf(UnsupportedOperationError);
   });
 
+  it('without conditional DELETE (as RGW): claims no capability, and a delete sent with ifMatch anyway deletes unconditionally', async () => {
+    const { scheduler, store, processes, clients } = cluster(HEALTHY_STORE_FAULTS, 'rgw-delete', 1, { conditionalDelete: false });
+    const [process, client] = [defined(processes[0]), defined(clients[0])];
+    expect(store.capabilities.conditionalDelete).toBe(false);
+    expect(client.capabilities.conditionalDelete).toBe(false);
+    const stale = store.writeDirectly('k', 'v1');
+    store.writeDirectly('k', 'v2');
+    const result = callAt(scheduler, process, 0, () => client.delete('k', { ifMatch: stale.etag }));
+    await scheduler.run();
+    expect((await result).error).toBeUndefined();
+    expect(store.inspect('k')).toBeUndefined();
+    expect(store.history.at(-1)).toMatchObject({ kind: 'delete', condition: 'none', process });
+    expect(store.statistics.ignoredDeleteConditions).toBe(1);
+    // Conditional puts are still enforced.
+    const put = callAt(scheduler, process, scheduler.now, () => client.put('j', 'x', { ifMatch: stale.etag }));
+    await scheduler.run();
+    expect((await put).error).toBeInstanceOf(PreconditionFailedError);
+  });
+
+  it('refuses to both ignore If-Match on DELETE and claim to enforce it', () => {
+    expect(
+      () =>
+        new SimulatedStore(new SimulatedScheduler(), HEALTHY_STORE_FAULTS, new SeededRandom(1), {
+          conditionalDelete: false,
+          capabilities: { conditionalDelete: true },
+        }),
+    ).toThrow(TypeError);
+  });
+
+  it('opaque ETags: every write gets a fresh ETag, identical bytes or not; content ETags stay put', async () => {
+    async function run(etags: 'content' | 'opaque') {
+      const { scheduler, store, processes, clients } = cluster(HEALTHY_STORE_FAULTS, 'opaque', 1, { etags });
+      const [process, client] = [defined(processes[0]), defined(clients[0])];
+      const direct = store.writeDirectly('k', 'same').etag;
+      const seen = callAt(scheduler, process, 0, async () => {
+        const rewritten = (await client.put('k', 'same', { ifMatch: direct })).etag;
+        const read = (await client.get('k'))?.etag;
+        const listed = (await client.list({ prefix: 'k' })).entries[0]?.etag;
+        const swapOnFirst = await client.put('k', 'same', { ifMatch: direct }).catch((error: unknown) => (error as Error).constructor);
+        return { direct, rewritten, read, listed, swapOnFirst };
+      });
+      await scheduler.run();
+      return defined((await seen).value);
+    }
+    const sameBytes = contentEtag(new TextEncoder().encode('same'));
+    // Content ETags: the rewrite keeps the ETag, so a swap on the first one still succeeds.
+    expect(await run('content')).toEqual({ direct: sameBytes, rewritten: sameBytes, read: sameBytes, listed: sameBytes, swapOnFirst: { etag: sameBytes } });
+    const opaque = await run('opaque');
+    expect(new Set([opaque.direct, opaque.rewritten, sameBytes]).size).toBe(3);
+    expect([opaque.read, opaque.listed]).toEqual([opaque.rewritten, opaque.rewritten]);
+    expect(opaque.swapOnFirst).toBe(PreconditionFailedError);
+  });
+
+  it('opaque ETags are the same on every run of a seed, faults and all', async () => {
+    async function run() {
+      const { scheduler, store, processes, clients } = cluster(UNRELIABLE_STORE_FAULTS, 'opaque-replay', 5, { etags: 'opaque' });
+      const calls = processes.flatMap((process, index) =>
+        Array.from({ length: 20 }, (_, round) => callAt(scheduler, process, round * 50, () => defined(clients[index]).put('k', 'same'))),
+      );
+      await scheduler.run();
+      const answered = (await Promise.all(calls)).map((result) => result.value?.etag);
+      return { written: store.history.map((write) => write.etag), answered };
+    }
+    const first = await run();
+    expect(new Set(first.written).size).toBe(first.written.length);
+    expect(first.written.length).toBeGreaterThan(50);
+    expect(await run()).toEqual(first);
+  });
+
   it('lets exactly one of 20 racing creators win, under faults, for every seed', async () => {
     const outcomesSeen = new Set<string>();
     for (let seed = 0; seed < 300; seed += 1) {
       const { random, scheduler, store, processes, clients } = cluster(
-        { ...UNRELIABLE_STORE_FAULTS, requestLossProbability: 0.1, replyLossProbability: 0.1, serverErrorProbability: 0.1 },
+        {
+          ...UNRELIABLE_STORE_FAULTS,
+          requestLossProbability: 0.1,
+          replyLossProbability: 0.1,
+          serverErrorProbability: 0.1,
+          appliedThenErrorChance: 0.1,
+          winnerConflictChance: 0.1,
+        },
         `race-${seed}`,
         20,
       );
@@ -304,6 +389,100 @@ describe('SimulatedStore', () => {
       expect(store.statistics.conflicts).toBe(1);
     });
 
+    it('applied, then 5xx: the writes took effect, yet the callers get OutcomeUnknownError / StorageUnavailableError; reads unaffected', async () => {
+      const { store, conditional, plain, read } = await tryAll(certain({ appliedThenErrorChance: 1 }));
+      expect(conditional.error).toBeInstanceOf(OutcomeUnknownError);
+      expect(plain.error).toBeInstanceOf(StorageUnavailableError);
+      // After a full round trip, not a timeout: the server answered.
+      expect([conditional.at, plain.at]).toEqual([20, 20]);
+      expect(read.error).toBeUndefined();
+      expect(store.history.map((write) => [write.key, write.condition]).sort()).toEqual([
+        ['c', 'ifNoneMatch'],
+        ['u', 'none'],
+      ]);
+      expect(store.statistics).toMatchObject({ appliedThenErrors: 2, serverErrors: 0 });
+    });
+
+    it('applied, then 5xx: a re-read shows the write; a refused precondition still gets its 412; deletes too', async () => {
+      const { scheduler, store, processes, clients } = cluster(certain({ appliedThenErrorChance: 1 }), 'applied-then-error');
+      const [process, client] = [defined(processes[0]), defined(clients[0])];
+      const seen: Record<string, unknown> = {};
+      const sequence = callAt(scheduler, process, 0, async () => {
+        seen.create = await client.put('k', 'mine', { ifNoneMatch: '*' }).catch((error: unknown) => error);
+        seen.reread = await client.get('k');
+        seen.lost = await client.put('k', 'other', { ifNoneMatch: '*' }).catch((error: unknown) => error);
+        seen.delete = await client.delete('k', { ifMatch: defined(await client.get('k')).etag }).catch((error: unknown) => error);
+        seen.after = await client.get('k');
+      });
+      await scheduler.run();
+      expect((await sequence).error).toBeUndefined();
+      expect(seen.create).toBeInstanceOf(OutcomeUnknownError);
+      const reread = seen.reread as StoredObject;
+      expect(bytesToText(reread.body)).toBe('mine');
+      expect(reread.etag).toBe(defined(store.history[0]).etag);
+      expect(seen.lost).toBeInstanceOf(PreconditionFailedError);
+      expect(seen.delete).toBeInstanceOf(OutcomeUnknownError);
+      expect(seen.after).toBeUndefined();
+      expect(store.history.map((write) => [write.kind, write.condition, write.process])).toEqual([
+        ['put', 'ifNoneMatch', process],
+        ['delete', 'ifMatch', process],
+      ]);
+      expect(store.statistics.appliedThenErrors).toBe(2);
+    });
+
+    it('409 for a would-be winner: OutcomeUnknownError and nothing applied; plain writes unaffected', async () => {
+      const { store, conditional, plain } = await tryAll(certain({ winnerConflictChance: 1 }));
+      expect(conditional.error).toBeInstanceOf(OutcomeUnknownError);
+      expect(conditional.at).toBe(20);
+      expect(store.inspect('c')).toBeUndefined();
+      expect(plain.error).toBeUndefined();
+      expect(store.history.map((write) => write.key)).toEqual(['u']);
+      expect(store.statistics).toMatchObject({ winnerConflicts: 1, conflicts: 0 });
+    });
+
+    it('409 for a would-be winner hits compare-and-swaps and conditional deletes too, never the losers', async () => {
+      const { scheduler, store, processes, clients } = cluster(certain({ winnerConflictChance: 1 }), 'winner-conflict');
+      const [process, client] = [defined(processes[0]), defined(clients[0])];
+      const { etag } = store.writeDirectly('k', 'initial');
+      const seen: unknown[] = [];
+      const sequence = callAt(scheduler, process, 0, async () => {
+        for (const attempt of [
+          () => client.put('k', 'swapped', { ifMatch: etag }),
+          () => client.delete('k', { ifMatch: etag }),
+          () => client.put('k', 'stale', { ifMatch: 'stale' }),
+          () => client.delete('k', { ifMatch: 'stale' }),
+          () => client.put('k', 'taken', { ifNoneMatch: '*' }),
+        ]) {
+          seen.push(await attempt().catch((error: unknown) => (error as Error).constructor));
+        }
+      });
+      await scheduler.run();
+      expect((await sequence).error).toBeUndefined();
+      expect(seen).toEqual([OutcomeUnknownError, OutcomeUnknownError, PreconditionFailedError, PreconditionFailedError, PreconditionFailedError]);
+      expect(bytesToText(defined(store.inspect('k')).body)).toBe('initial');
+      expect(store.history).toHaveLength(1);
+      expect(store.statistics.winnerConflicts).toBe(2);
+    });
+
+    it('draws the same numbers whatever the new chances: latencies and older faults do not move', async () => {
+      async function run(fault: Partial<StoreFaults>) {
+        const faults = { ...UNRELIABLE_STORE_FAULTS, timeoutMs, ...fault };
+        const { scheduler, store, processes, clients } = cluster(faults, 'stable-draws', 10);
+        const calls = processes.map((process, index) =>
+          callAt(scheduler, process, index, () => defined(clients[index]).put(`k${index % 3}`, 'v', { ifNoneMatch: '*' })),
+        );
+        await scheduler.run();
+        const results = await Promise.all(calls);
+        return { at: results.map((result) => result.at), statistics: store.statistics };
+      }
+      const calm = await run({ appliedThenErrorChance: 0, winnerConflictChance: 0 });
+      const harsh = await run({ appliedThenErrorChance: 1, winnerConflictChance: 1 });
+      expect(harsh.at).toEqual(calm.at);
+      const { refused, requestsLost, serverErrors, repliesLost, spikes } = calm.statistics;
+      expect(harsh.statistics).toMatchObject({ refused, requestsLost, serverErrors, repliesLost, spikes });
+      expect(harsh.statistics.winnerConflicts).toBeGreaterThan(0);
+    });
+
     it('latency spike past the timeout: the caller gives up, and the write lands afterwards', async () => {
       const { store, conditional } = await tryAll(certain({ spikeProbability: 1, spikeLatencyMs: { minimum: 5000, maximum: 5000 } }));
       expect(conditional.error).toBeInstanceOf(OutcomeUnknownError);
@@ -396,5 +575,13 @@ describe('SimulatedStore', () => {
     expect(() => storeFaults({ requestLossProbability: 2 })).toThrow(RangeError);
     expect(() => storeFaults({ latencyMs: { minimum: 5, maximum: 1 } })).toThrow(RangeError);
     expect(() => storeFaults({ timeoutMs: 0 })).toThrow(RangeError);
+    for (const field of ['appliedThenErrorChance', 'winnerConflictChance'] as const) {
+      for (const value of [-0.1, 1.5, Number.NaN]) expect(() => storeFaults({ [field]: value })).toThrow(new RegExp(field));
+      expect(storeFaults({ [field]: 1 })[field]).toBe(1);
+      const store = new SimulatedStore(new SimulatedScheduler(), HEALTHY_STORE_FAULTS, new SeededRandom(1));
+      expect(() => {
+        store.setFaults({ ...HEALTHY_STORE_FAULTS, [field]: 2 });
+      }).toThrow(RangeError);
+    }
   });
 });

@@ -34,10 +34,27 @@ export interface SimulatedStoreOptions {
   /** The store describes itself as `simulated://NAME`. Default `store`. */
   name?: string;
   /**
-   * Capabilities to claim. With `conditionalDelete: false`, a delete with `ifMatch` rejects with
-   * `UnsupportedOperationError`, as the contract requires. Default: everything enforced, pages of 1000.
+   * Capabilities to claim. With `conditionalDelete: false` here (and the `conditionalDelete`
+   * option left true), a delete with `ifMatch` rejects with `UnsupportedOperationError` before
+   * it is sent, as the contract requires and `S3Store` does. Default: everything enforced, pages of 1000.
    */
   capabilities?: Partial<StoreCapabilities>;
+  /**
+   * Whether the server enforces `ifMatch` on DELETE. Default true. False is Ceph RGW 16 and many
+   * S3-compatibles: `capabilities.conditionalDelete` is false, and a delete sent with `ifMatch`
+   * anyway is not refused but applied unconditionally (recorded with condition `none` and counted
+   * in `statistics.ignoredDeleteConditions`), so code that forgets to check the capability loses
+   * data silently, as it would there. Contradicts `capabilities: { conditionalDelete: true }`.
+   */
+  conditionalDelete?: boolean;
+  /**
+   * How ETags are made. `content` (default): the MD5 of the bytes, as `MemoryStore` and
+   * single-part S3 puts, so rewriting identical bytes keeps the ETag. `opaque`: a fresh ETag
+   * for every write, identical bytes or not, as multipart uploads, encrypting and versioned
+   * stores give; derived from a per-store counter, so replays stay exact. Code under test may
+   * compare ETags, never compute them.
+   */
+  etags?: 'content' | 'opaque';
   /** Keep {@link SimulatedStore.history}. Default true; turn off for long soak runs. */
   recordHistory?: boolean;
 }
@@ -68,7 +85,7 @@ export interface AppliedWrite {
 export interface SimulatedStoreStatistics {
   /** Requests sent by clients (validation failures and already-aborted calls excluded). */
   requests: number;
-  /** Requests the server applied (successfully or with a 412). */
+  /** Requests the server applied (successfully or with a 412), including those then answered 5xx. */
   applied: number;
   /** Writes recorded in the history (puts, and deletes that removed something). */
   writes: number;
@@ -80,6 +97,12 @@ export interface SimulatedStoreStatistics {
   serverErrors: number;
   /** Precondition failures reported as 409 instead of 412. */
   conflicts: number;
+  /** Conditional writes that would have won, refused with 409 instead (not applied). */
+  winnerConflicts: number;
+  /** Writes applied, then answered 5xx. */
+  appliedThenErrors: number;
+  /** Deletes sent with `ifMatch` to a store that ignores it, applied unconditionally. */
+  ignoredDeleteConditions: number;
   /** Responses lost after applying (partitions included). */
   repliesLost: number;
   /** Request or response legs delayed by a latency spike. */
@@ -103,6 +126,13 @@ interface Call<T> {
   readonly key: string | undefined;
   /** A conditional write: failures that leave its outcome open are `OutcomeUnknownError`. */
   readonly conditional: boolean;
+  /** A put or a delete: only writes can be applied and then answered 5xx. */
+  readonly write: boolean;
+  /**
+   * For a write whose precondition the server enforces: whether it holds right now, i.e. the
+   * write would win. Lets a 409 refuse would-be winners without applying them.
+   */
+  readonly preconditionHolds: (() => boolean) | undefined;
   readonly signal: AbortSignal | undefined;
   /** Runs at the server, at the instant of application; may throw `PreconditionFailedError`. */
   readonly apply: () => T;
@@ -112,10 +142,14 @@ interface Call<T> {
 interface StoreServer {
   description: string;
   capabilities: StoreCapabilities;
+  /** False: `ifMatch` on DELETE is ignored (see {@link SimulatedStoreOptions.conditionalDelete}). */
+  enforcesConditionalDelete: boolean;
   call<T>(call: Call<T>): Promise<T>;
   get(key: string): StoredObject | undefined;
   put(key: string, bytes: Uint8Array, options: PutOptions, process: SimulatedProcess): PutResult;
+  putPreconditionHolds(key: string, options: PutOptions): boolean;
   delete(key: string, options: DeleteOptions, process: SimulatedProcess): void;
+  deletePreconditionHolds(key: string, options: DeleteOptions): boolean;
   list(prefix: string, cursor: string | undefined, limit: number): ListPage;
 }
 
@@ -138,7 +172,9 @@ const DEFAULT_CAPABILITIES: StoreCapabilities = {
  * suffer the seeded {@link StoreFaults}:
  *
  * 1. the request travels (one latency; it may be refused, lost, or spiked);
- * 2. the server applies it atomically at that instant (or answers 5xx without applying);
+ * 2. the server applies it atomically at that instant, or answers 5xx without applying, or
+ *    refuses a conditional write that would have won with 409, or applies a write and answers
+ *    5xx all the same;
  * 3. the response travels back (one latency; it may be lost, or spiked) and is delivered through
  *    the process: held while it is paused, dropped if it crashed;
  * 4. a client timeout, on the process's own clock, ends calls whose response does not come.
@@ -154,6 +190,9 @@ export class SimulatedStore {
   readonly #scheduler: SimulatedScheduler;
   readonly #random: RandomSource;
   readonly #recordHistory: boolean;
+  readonly #opaqueEtags: boolean;
+  // Opaque ETags issued so far: the next one is derived from it, so replays give the same ETags.
+  #opaqueEtagsIssued = 0;
   #faults: StoreFaults;
   readonly #objects = new Map<string, ServerObject>();
   // Sorted lazily: listing is rare next to reads and writes.
@@ -165,12 +204,15 @@ export class SimulatedStore {
   readonly #server: StoreServer = {
     description: '',
     capabilities: DEFAULT_CAPABILITIES,
+    enforcesConditionalDelete: true,
     call: (call) => this.#call(call),
     get: (key) => this.#applyGet(key),
     put: (key, bytes, options, process) => this.#applyPut(key, bytes, options, process),
+    putPreconditionHolds: (key, options) => this.#putPreconditionHolds(key, options),
     delete: (key, options, process) => {
       this.#applyDelete(key, options, process);
     },
+    deletePreconditionHolds: (key, options) => this.#deletePreconditionHolds(key, options),
     list: (prefix, cursor, limit) => this.#applyList(prefix, cursor, limit),
   };
   readonly #statistics: SimulatedStoreStatistics = {
@@ -181,6 +223,9 @@ export class SimulatedStore {
     requestsLost: 0,
     serverErrors: 0,
     conflicts: 0,
+    winnerConflicts: 0,
+    appliedThenErrors: 0,
+    ignoredDeleteConditions: 0,
     repliesLost: 0,
     spikes: 0,
     timeouts: 0,
@@ -191,6 +236,8 @@ export class SimulatedStore {
    * @param faults what goes wrong; `HEALTHY_STORE_FAULTS` for nothing. Changeable with `setFaults`.
    * @param random the stream fault decisions and latencies are drawn from: give the store a
    *   stream of its own (e.g. `seeded.fork('store')`) so other components' draws do not shift it.
+   * @param options name, capabilities, DELETE semantics, ETag style, history.
+   * @throws {TypeError} when `conditionalDelete: false` is combined with claiming `capabilities.conditionalDelete`.
    */
   constructor(
     scheduler: SimulatedScheduler,
@@ -203,10 +250,22 @@ export class SimulatedStore {
     this.#faults = faults;
     this.#random = typeof random === 'function' ? random : random.next;
     this.#recordHistory = options.recordHistory ?? true;
+    this.#opaqueEtags = (options.etags ?? 'content') === 'opaque';
+    const enforcesConditionalDelete = options.conditionalDelete ?? true;
+    if (!enforcesConditionalDelete && options.capabilities?.conditionalDelete === true) {
+      throw new TypeError(
+        'SimulatedStore: conditionalDelete: false (If-Match on DELETE ignored) contradicts capabilities.conditionalDelete: true; drop one of them',
+      );
+    }
     this.description = `simulated://${options.name ?? 'store'}`;
-    this.capabilities = Object.freeze({ ...DEFAULT_CAPABILITIES, ...options.capabilities });
+    this.capabilities = Object.freeze({
+      ...DEFAULT_CAPABILITIES,
+      ...options.capabilities,
+      ...(enforcesConditionalDelete ? {} : { conditionalDelete: false }),
+    });
     this.#server.description = this.description;
     this.#server.capabilities = this.capabilities;
+    this.#server.enforcesConditionalDelete = enforcesConditionalDelete;
   }
 
   /** The fault model in force. */
@@ -285,7 +344,7 @@ export class SimulatedStore {
   /**
    * Sends one call of a client through the network and the server.
    *
-   * The random draws happen here, synchronously and always the same eleven, in the order the
+   * The random draws happen here, synchronously and always the same thirteen, in the order the
    * calls are made: that order is deterministic, so each seed replays the same faults.
    */
   #call<T>(call: Call<T>): Promise<T> {
@@ -307,6 +366,9 @@ export class SimulatedStore {
       const replyLost = random() < faults.replyLossProbability;
       const requestLatency = this.#latency(faults);
       const responseLatency = this.#latency(faults);
+      // Drawn last, so a call's first eleven draws mean what they meant before these faults existed.
+      const appliedThenError = random() < faults.appliedThenErrorChance;
+      const winnerConflict = random() < faults.winnerConflictChance;
 
       let settled = false;
       let timeout: TimerHandle | undefined;
@@ -351,10 +413,19 @@ export class SimulatedStore {
         if (serverError) {
           statistics.serverErrors += 1;
           outcome = { ok: false, error: this.#unknownOrUnavailable(call, 'simulated 500 Internal Server Error, not applied') };
+        } else if (winnerConflict && call.preconditionHolds?.() === true) {
+          statistics.winnerConflicts += 1;
+          outcome = { ok: false, error: this.#outcomeUnknown(call, 'simulated 409 Conflict for a write that would have won, not applied') };
         } else {
           statistics.applied += 1;
           try {
-            outcome = { ok: true, value: call.apply() };
+            const value = call.apply();
+            if (appliedThenError && call.write) {
+              statistics.appliedThenErrors += 1;
+              outcome = { ok: false, error: this.#unknownOrUnavailable(call, 'simulated 500 Internal Server Error after the write was applied') };
+            } else {
+              outcome = { ok: true, value };
+            }
           } catch (error) {
             if (conflict && error instanceof PreconditionFailedError) {
               statistics.conflicts += 1;
@@ -388,12 +459,20 @@ export class SimulatedStore {
     return object === undefined ? undefined : this.#toStoredObject(key, object);
   }
 
+  /** Whether a delete under `options` would be applied now; always, where `ifMatch` is ignored. */
+  #deletePreconditionHolds(key: string, options: DeleteOptions): boolean {
+    if (options.ifMatch === undefined || !this.#server.enforcesConditionalDelete) return true;
+    return this.#objects.get(key)?.etag === options.ifMatch;
+  }
+
   /** Server side of `delete`, atomic: the check and the removal happen at one instant. */
   #applyDelete(key: string, options: DeleteOptions, process: SimulatedProcess): void {
-    const current = this.#objects.get(key);
-    if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) {
+    if (!this.#deletePreconditionHolds(key, options)) {
       throw new PreconditionFailedError({ operation: 'delete', key, store: this.description });
     }
+    const enforced = options.ifMatch !== undefined && this.#server.enforcesConditionalDelete;
+    if (options.ifMatch !== undefined && !enforced) this.#statistics.ignoredDeleteConditions += 1;
+    const current = this.#objects.get(key);
     if (current === undefined) return;
     this.#objects.delete(key);
     this.#sortedKeys = undefined;
@@ -403,7 +482,7 @@ export class SimulatedStore {
       body: undefined,
       etag: undefined,
       previousEtag: current.etag,
-      condition: options.ifMatch === undefined ? 'none' : 'ifMatch',
+      condition: enforced ? 'ifMatch' : 'none',
       process,
     });
   }
@@ -420,16 +499,20 @@ export class SimulatedStore {
     };
   }
 
+  /** Whether a put under `options` would be applied now. */
+  #putPreconditionHolds(key: string, options: PutOptions): boolean {
+    const current = this.#objects.get(key);
+    if (options.ifNoneMatch === '*' && current !== undefined) return false;
+    return options.ifMatch === undefined || current?.etag === options.ifMatch;
+  }
+
   /** Server side of `put`, atomic: the check and the write happen at one instant. */
   #applyPut(key: string, bytes: Uint8Array, options: PutOptions, process: SimulatedProcess | undefined): PutResult {
+    if (!this.#putPreconditionHolds(key, options)) {
+      throw new PreconditionFailedError({ operation: 'put', key, store: this.description });
+    }
     const current = this.#objects.get(key);
-    if (options.ifNoneMatch === '*' && current !== undefined) {
-      throw new PreconditionFailedError({ operation: 'put', key, store: this.description });
-    }
-    if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) {
-      throw new PreconditionFailedError({ operation: 'put', key, store: this.description });
-    }
-    const etag = contentEtag(bytes);
+    const etag = this.#newEtag(bytes);
     if (current === undefined) this.#sortedKeys = undefined;
     this.#objects.set(key, { body: bytes, etag, lastModifiedAt: this.#scheduler.now });
     this.#record({
@@ -442,6 +525,16 @@ export class SimulatedStore {
       process,
     });
     return { etag };
+  }
+
+  /**
+   * The ETag of a new version holding `bytes`. An opaque one is the MD5 of a counter with a
+   * multipart-style `-1` suffix: never equal to any content MD5, nor to an earlier opaque ETag.
+   */
+  #newEtag(bytes: Uint8Array): string {
+    if (!this.#opaqueEtags) return contentEtag(bytes);
+    this.#opaqueEtagsIssued += 1;
+    return `${contentEtag(toBytes(`${this.description} version ${this.#opaqueEtagsIssued}`))}-1`;
   }
 
   #record(write: Omit<AppliedWrite, 'sequence' | 'time'>): void {
@@ -512,6 +605,8 @@ class SimulatedStoreClient implements ObjectStore {
       operation: 'get',
       key,
       conditional: false,
+      write: false,
+      preconditionHolds: undefined,
       signal: options.signal,
       apply: () => server.get(key),
     });
@@ -525,11 +620,14 @@ class SimulatedStoreClient implements ObjectStore {
     const preconditions: PutOptions = { ifNoneMatch: options.ifNoneMatch, ifMatch: options.ifMatch };
     const server = this.#server;
     const process = this.#process;
+    const conditional = options.ifNoneMatch !== undefined || options.ifMatch !== undefined;
     return server.call({
       process,
       operation: 'put',
       key,
-      conditional: options.ifNoneMatch !== undefined || options.ifMatch !== undefined,
+      conditional,
+      write: true,
+      preconditionHolds: conditional ? () => server.putPreconditionHolds(key, preconditions) : undefined,
       signal: options.signal,
       apply: () => server.put(key, bytes, preconditions, process),
     });
@@ -537,20 +635,24 @@ class SimulatedStoreClient implements ObjectStore {
 
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     assertValidKey(key, 'delete');
-    if (options.ifMatch !== undefined && !this.capabilities.conditionalDelete) {
+    const server = this.#server;
+    // A store that ignores If-Match (RGW) is sent it anyway, as a caller that skipped the capability check would.
+    if (options.ifMatch !== undefined && !this.capabilities.conditionalDelete && server.enforcesConditionalDelete) {
       throw new UnsupportedOperationError(
         'This simulated store does not enforce conditional deletes (capabilities.conditionalDelete is false)',
         { operation: 'delete', key, store: this.description },
       );
     }
     const preconditions: DeleteOptions = { ifMatch: options.ifMatch };
-    const server = this.#server;
     const process = this.#process;
+    const enforced = options.ifMatch !== undefined && server.enforcesConditionalDelete;
     return server.call({
       process,
       operation: 'delete',
       key,
       conditional: options.ifMatch !== undefined,
+      write: true,
+      preconditionHolds: enforced ? () => server.deletePreconditionHolds(key, preconditions) : undefined,
       signal: options.signal,
       apply: () => {
         server.delete(key, preconditions, process);
@@ -568,6 +670,8 @@ class SimulatedStoreClient implements ObjectStore {
       operation: 'list',
       key: undefined,
       conditional: false,
+      write: false,
+      preconditionHolds: undefined,
       signal: options.signal,
       apply: () => server.list(prefix, cursor, limit),
     });

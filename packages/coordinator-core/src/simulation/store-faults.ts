@@ -50,6 +50,20 @@ export interface StoreFaults {
    */
   replyLossProbability: number;
   /**
+   * Probability that a write (put or delete, conditional or not) that the server applied is
+   * answered 5xx anyway, as S3 and Ceph RGW can after committing: the caller gets
+   * `OutcomeUnknownError` (conditional writes) or `StorageUnavailableError` after a round trip,
+   * although the write took effect and is in the history. Writes refused by their precondition
+   * are not affected (they were not applied); reads never are.
+   */
+  appliedThenErrorChance: number;
+  /**
+   * Probability that a conditional write whose precondition holds (it would have won) is refused
+   * with 409 Conflict instead, as RGW answers concurrent conditional writes: not applied, and the
+   * caller gets `OutcomeUnknownError`, so it cannot tell a refused winner from a lost race.
+   */
+  winnerConflictChance: number;
+  /**
    * How long a client waits for a response, measured on the calling process's own clock (as the
    * S3 backend's request timeout). A response that arrives later is ignored, and its write may
    * still have been applied after the caller gave up. Infinity: wait forever.
@@ -67,6 +81,8 @@ export const HEALTHY_STORE_FAULTS: Readonly<StoreFaults> = Object.freeze({
   serverErrorProbability: 0,
   conflictProbability: 0,
   replyLossProbability: 0,
+  appliedThenErrorChance: 0,
+  winnerConflictChance: 0,
   // The S3 backend's default request timeout.
   timeoutMs: 30_000,
 });
@@ -75,7 +91,9 @@ export const HEALTHY_STORE_FAULTS: Readonly<StoreFaults> = Object.freeze({
  * A hostile but plausible store: a few percent of calls fail (about one in twenty), one in
  * fifty hangs until the 30 s client timeout (request or reply lost), and about one leg in two
  * hundred takes 5–45 s: beyond the default 15 s lease and sometimes beyond the timeout, so some
- * writes land after their caller gave up on them. A coordinator that waits out the full client
+ * writes land after their caller gave up on them. As on S3 and RGW, one write in a hundred is
+ * applied and still answered 5xx, and one conditional write in fifty that would have won is
+ * refused with a 409 that says nothing of the outcome. A coordinator that waits out the full client
  * timeout on every call will often miss its renewal deadline here: by design.
  */
 export const UNRELIABLE_STORE_FAULTS: Readonly<StoreFaults> = Object.freeze({
@@ -87,6 +105,8 @@ export const UNRELIABLE_STORE_FAULTS: Readonly<StoreFaults> = Object.freeze({
   serverErrorProbability: 0.02,
   conflictProbability: 0.2,
   replyLossProbability: 0.01,
+  appliedThenErrorChance: 0.01,
+  winnerConflictChance: 0.02,
   timeoutMs: 30_000,
 });
 
@@ -111,6 +131,8 @@ export function validateStoreFaults(faults: StoreFaults): void {
     'serverErrorProbability',
     'conflictProbability',
     'replyLossProbability',
+    'appliedThenErrorChance',
+    'winnerConflictChance',
   ] as const) {
     const value = faults[field];
     if (!(value >= 0 && value <= 1)) throw new RangeError(`StoreFaults.${field} must be a probability in [0, 1], got ${value}`);

@@ -102,6 +102,8 @@ export interface ClusterScenarioResult {
     perWorkerTimings: boolean;
     registrationFailures: boolean;
     operator: boolean;
+    conditionalDelete: boolean;
+    etags: 'content' | 'opaque';
     config: CoordinatorConfig;
   };
   /** The trace, when asked for. */
@@ -154,7 +156,9 @@ export type ChaosKind = (typeof WORKER_FAULTS)[number] | OperatorActionKind | 'd
  * fell back do) in simulated time, with per-worker timings, while the scenario crashes, pauses
  * (beyond the lease), stops (also with a hung renewal) and restarts them, skews and jumps their
  * wall clocks, drifts their clock rates, fails their registration writes, and (in unreliable
- * mode) the store loses requests and replies, answers 5xx/409 and stalls; an operator deletes,
+ * mode) the store loses requests and replies, answers 5xx (also after applying a write) and 409
+ * (also to would-be winners) and stalls; in half the seeds it ignores If-Match on DELETE (as Ceph
+ * RGW 16), in half it gives opaque ETags instead of content MD5s; an operator deletes,
  * corrupts, backs up and restores (byte-identically) the lease records and runs the recovery
  * commands. Each domain's leader work (checking `isLeader`, or only its leadership signal, or
  * run by `LeaderWorkRunner`) writes a fenced record. After every event it checks:
@@ -183,11 +187,16 @@ export async function simulateCluster(options: ClusterScenarioOptions): Promise<
   const pluginModes: PluginModes = options.pluginModes ?? (modeDraw < 0.5 ? 'global' : modeDraw < 0.75 ? 'per-plugin' : 'mixed');
   const registrationFailures = draw.chance(1 / 3);
   const operatorActs = options.operator ?? draw.chance(0.5);
+  // As S3 on Ceph RGW 16 (If-Match on DELETE ignored) in half the seeds; opaque ETags (a
+  // byte-identical rewrite gets a new one) in half, content MD5s (it keeps its ETag) in the rest.
+  const conditionalDelete = draw.chance(0.5);
+  const etags = draw.chance(0.5) ? 'opaque' : 'content';
   const config = resolveCoordinatorConfig(baseTimings);
   const variant = options.variant ?? {};
 
   const scheduler = new SimulatedScheduler();
-  const store = new SimulatedStore(scheduler, storeMode === 'healthy' ? HEALTHY_STORE_FAULTS : UNRELIABLE_STORE_FAULTS, random.fork('store'));
+  const store = new SimulatedStore(scheduler, storeMode === 'healthy' ? HEALTHY_STORE_FAULTS : UNRELIABLE_STORE_FAULTS, random.fork('store'), { conditionalDelete, etags });
+  const probeReport: ProbeReport = { ...PROBE_OK, observed: { ...PROBE_OK.observed, conditionalDelete } };
   const trace: string[] = [];
   const note = (message: string) => {
     if (options.trace === true) trace.push(`${scheduler.now.toFixed(1).padStart(10)} ${message}`);
@@ -232,7 +241,7 @@ export async function simulateCluster(options: ClusterScenarioOptions): Promise<
     if (registrationFailures) client = failingRegistrations(client, workerRandom.fork('registrations'));
     if (variant.wrapStore !== undefined) client = variant.wrapStore(client, environment);
     const leadership = (source: LeadershipSource) => (variant.wrapLeadership === undefined ? source : variant.wrapLeadership(source, environment));
-    const coordinatorOptions = { store: client, config: workerTimings, logger: silentLogger, environment, probe: () => Promise.resolve(PROBE_OK), hostname: 'simulated', pid: index };
+    const coordinatorOptions = { store: client, config: workerTimings, logger: silentLogger, environment, probe: () => Promise.resolve(probeReport), hostname: 'simulated', pid: index };
 
     const plugin = createSimulatedPlugin({
       name: SIMULATED_PLUGIN,
@@ -456,7 +465,7 @@ export async function simulateCluster(options: ClusterScenarioOptions): Promise<
     failovers,
     operatorActions: operator.actions,
     events: result.eventsRun,
-    scenario: { workers: initialWorkers, durationMs, storeMode, pluginModes, perWorkerTimings, registrationFailures, operator: operatorActs, config },
+    scenario: { workers: initialWorkers, durationMs, storeMode, pluginModes, perWorkerTimings, registrationFailures, operator: operatorActs, conditionalDelete, etags, config },
     trace,
   };
 }

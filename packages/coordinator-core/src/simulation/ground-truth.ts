@@ -21,13 +21,19 @@ interface StoredClaim {
   leader: string;
   epoch: number;
   time: number;
+  /**
+   * Set when the claim landed at or below a term already claimed: a create-if-absent delayed in
+   * the network can land after `state.json` was deleted, long after its sender gave it up. Such a
+   * write is harmless unless a worker announces or acts under it.
+   */
+  outOfOrder?: string;
 }
 
 /**
  * Judges one domain by what the store *applied* (its history), not by what workers believe:
  *
- * - **epoch-order**: each term claimed in the lease record by a worker has an epoch above every
- *   earlier term's, and every acquisition a worker announces is a claim the store applied;
+ * - **epoch-order**: every term a worker announces or acts under is a claim the store applied
+ *   with an epoch above every earlier claim's;
  * - **fencing**: leader work acts (sends a write) only under a term the store shows it claimed,
  *   and only while no later term has been claimed; and no fenced write is ever applied over a
  *   record written under a higher epoch.
@@ -81,16 +87,21 @@ export class GroundTruthChecker {
   /** A worker announced it acquired a term: the store must show that claim. */
   acquired(workerId: string, epoch: number): void {
     this.sync();
-    if (!this.#claims.has(claimKey(workerId, epoch))) {
-      this.#violate('epoch-order', `${this.#domain.name}: ${workerId} announced epoch ${epoch}, but the store shows no such claim`);
-    }
+    const claim = this.#claims.get(claimKey(workerId, epoch));
+    if (claim === undefined) this.#violate('epoch-order', `${this.#domain.name}: ${workerId} announced epoch ${epoch}, but the store shows no such claim`);
+    else if (claim.outOfOrder !== undefined) this.#violate('epoch-order', `${this.#domain.name}: ${workerId} announced ${claim.outOfOrder}`);
   }
 
   /** Leader work is about to send a write under `epoch`: the store must show that term, and no later one. */
   sending(workerId: string, epoch: number): void {
     this.sync();
-    if (!this.#claims.has(claimKey(workerId, epoch))) {
+    const claim = this.#claims.get(claimKey(workerId, epoch));
+    if (claim === undefined) {
       this.#violate('fencing', `${this.#domain.name}: ${workerId} acted under epoch ${epoch}, a term the store never gave it`);
+      return;
+    }
+    if (claim.outOfOrder !== undefined) {
+      this.#violate('epoch-order', `${this.#domain.name}: ${workerId} acted under ${claim.outOfOrder}`);
       return;
     }
     const latest = this.#latestClaim;
@@ -109,10 +120,10 @@ export class GroundTruthChecker {
     const { leader, epoch } = parsed.record;
     if (leader === null || this.#claims.has(claimKey(leader, epoch))) return; // a release or a renewal
     const latest = this.#latestClaim;
+    const claim: StoredClaim = { leader, epoch, time: write.time };
     if (latest !== undefined && epoch <= latest.epoch) {
-      this.#violate('epoch-order', `${this.#domain.name}: ${leader} claimed epoch ${epoch} after ${latest.leader} had claimed epoch ${latest.epoch}`);
+      claim.outOfOrder = `epoch ${epoch}, claimed at ${write.time.toFixed(1)} ms after ${latest.leader} had claimed epoch ${latest.epoch}`;
     }
-    const claim = { leader, epoch, time: write.time };
     this.#claims.set(claimKey(leader, epoch), claim);
     if (latest === undefined || epoch > latest.epoch) this.#latestClaim = claim;
   }

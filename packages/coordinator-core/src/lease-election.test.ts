@@ -332,6 +332,39 @@ describe('LeaseElection', () => {
     expect(await follower.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 3 });
   });
 
+  it('waits out an unreadable record for at least the longest lease any holder ran with, even as a newcomer with a shorter lease', async () => {
+    const store = new MemoryStore();
+    const leader = worker(store, 'a', { leaseTimeout: 6000, workerTimeout: 8000 });
+    expect((await leader.election.runCycle()).kind).toBe('acquired');
+    await store.put(KEY, 'garbage'); // corrupted while a leads; its renewals now fail, it stops at its deadline
+    const newcomer = worker(store, 'b'); // leaseTimeout 3000, never saw a's record
+    expect((await newcomer.election.runCycle()).kind).toBe('invalid-record');
+    newcomer.clock.advance(3000);
+    expect((await newcomer.election.runCycle()).kind).toBe('invalid-record');
+    newcomer.clock.advance(2999); // a's lease is 6000: it may act until its own deadline
+    expect((await newcomer.election.runCycle()).kind).toBe('invalid-record');
+    newcomer.clock.advance(3001); // the ledger showed a's term: the wait began again when b read it
+    expect(await newcomer.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 });
+  });
+
+  it('never takes over at once when identical bytes were written twice around a term it never read (ABA)', async () => {
+    const store = new MemoryStore();
+    await store.put(KEY, 'garbage');
+    const follower = worker(store, 'f');
+    const leader = worker(store, 'a');
+    expect((await follower.election.runCycle()).kind).toBe('invalid-record'); // f starts watching the garbage
+    expect((await leader.election.runCycle()).kind).toBe('invalid-record');
+    leader.clock.advance(3000);
+    expect(await leader.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 1 }); // f never reads this term
+    await store.put(KEY, 'garbage'); // the same bytes again: the same ETag f first saw
+    follower.clock.advance(3000);
+    // Unchanged ETag for a full lease, but the ledger shows a term f never saw: f starts its wait again.
+    expect((await follower.election.runCycle()).kind).toBe('invalid-record');
+    expect(leader.election.isLeader).toBe(true);
+    follower.clock.advance(3000);
+    expect(await follower.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 });
+  });
+
   it('moves a live term above an epoch it is asked to pass, once per term, and refuses epochs a data record cannot be trusted with', async () => {
     const store = new MemoryStore();
     const leader = worker(store, 'a');

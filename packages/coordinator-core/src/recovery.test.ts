@@ -134,6 +134,24 @@ describe('clearCorruptedState', () => {
     expect(await b.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 9 });
   });
 
+  it('takes an epoch above every term ever reserved after a graceful fleet stop left no registrations (the epoch ledger)', async () => {
+    const store = new MemoryStore();
+    for (const id of ['gcs-a', 'gcs-b', 'gcs-c']) {
+      const term = electionOn(store, id);
+      expect((await term.election.runCycle()).kind).toBe('acquired');
+      await term.election.release(); // each stops gracefully: no registration is left behind
+    }
+    await store.put(KEYS.state, 'garbage');
+    const cleared = await clearCorruptedState(store, { leaseTimeout: 3000 });
+    expect(cleared).toMatchObject({ outcome: 'reset', written: { epoch: 4 } });
+    const reset = await forceReelection(store, { leaseTimeout: 3000 }); // already reset: nothing written
+    expect(reset.outcome).toBe('already-reset');
+    const next = electionOn(store, 'gcs-d');
+    expect((await next.election.runCycle()).kind).toBe('following');
+    next.clock.monotonic += 3000;
+    expect(await next.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 5 });
+  });
+
   it('never deletes a registration its worker rewrote after the recovery read it (with or without conditional DELETE)', async () => {
     for (const conditionalDelete of [true, false]) {
       const inner = new MemoryStore();

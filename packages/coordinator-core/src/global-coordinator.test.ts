@@ -165,6 +165,18 @@ describe('GlobalCoordinator', () => {
     expect(JSON.parse(new TextDecoder().decode(stored?.body))).toMatchObject({ leader: coordinator.workerId, epoch: 2 });
   });
 
+  it('elects a leader when workers/ holds foreign and garbage objects and state.json is broken', async () => {
+    const store = new MemoryStore();
+    const prefix = 'plg_coordinator_global/default/';
+    await store.put(`${prefix}state.json`, '{"truncated": ');
+    await store.put(`${prefix}workers/notes.json`, 'not a registration');
+    await store.put(`${prefix}workers/gcs-forged.json`, JSON.stringify({ format: 'baton.worker/v1', workerId: 'gcs-forged', epoch: Number.MAX_SAFE_INTEGER }));
+    await store.put(`${prefix}workers/README`, 'a foreign file');
+    const coordinator = await (await hubOn(store)).getGlobalCoordinator('default');
+    await waitUntil(() => coordinator.isLeader, 3000);
+    expect(coordinator.getEpoch()).toBeLessThan(2 ** 40); // the forged epoch is ignored, not handed on
+  });
+
   it("recovers as the guide's Stuck Leader procedure expects (delete state.json, run a cycle)", async () => {
     const store = new MemoryStore();
     const database = await hubOn(store);

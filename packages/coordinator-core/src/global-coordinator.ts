@@ -1,6 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { randomToken, termBoundSignal, type CoordinatedPlugin, type CoordinatorEnvironment, type LeadershipChange, type LeadershipSource, type Logger, type TimerHandle } from '@baton/plugin';
-import { StorageUnavailableError, UnsafeStoreError, type ObjectStore, type ProbeReport } from '@baton/storage';
+import {
+  AccessDeniedError,
+  NotFoundError,
+  ProbeInconclusiveError,
+  probeOutcome,
+  StorageUnavailableError,
+  UnsafeStoreError,
+  type ObjectStore,
+  type ProbeReport,
+} from '@baton/storage';
 import type { CoordinatorConfig } from './config';
 import { InstrumentedStore, type StorageMetrics, type StorageRequestObserver } from './instrumented-store';
 import { LeaseElection, type CycleReport } from './lease-election';
@@ -402,13 +411,29 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   async #checkStore(): Promise<void> {
     const report = await this.#probe();
     if (report.safe) return;
+    if (probeOutcome(report) === 'inconclusive') {
+      // No verdict on the store: it kept failing transiently. A later start probes again.
+      const inconclusive = report.checks.filter((check) => check.outcome === 'inconclusive').map(({ id, detail }) => ({ id, detail }));
+      throw new ProbeInconclusiveError(report.store, inconclusive);
+    }
+    const folder = this.#keys.state.slice(0, this.#keys.state.lastIndexOf('/') + 1);
+    const writeCheck = report.checks.find((check) => check.id === 'read-after-write');
     if (!report.observed.readAfterWrite) {
-      // Not an unsafe store: an unreachable or unwritable one (permissions, bucket, network).
-      const detail = report.checks.find((check) => check.id === 'read-after-write')?.detail ?? 'unknown error';
-      throw new StorageUnavailableError(
-        `Cannot write to the store ${report.store} under ${this.#keys.state.slice(0, this.#keys.state.lastIndexOf('/') + 1)}: ${detail}. Check the bucket, the prefix and that s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket are allowed there`,
-        { operation: 'connect', store: report.store },
-      );
+      // Not an unsafe store: an unwritable one (permissions, bucket, or a store that loses writes).
+      const detail = writeCheck?.detail ?? 'unknown error';
+      const failure = writeCheck?.failure;
+      const context = { operation: failure?.operation ?? 'connect', key: failure?.key, store: report.store } as const;
+      const permissions = 's3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket';
+      if (failure?.code === 'ACCESS_DENIED') {
+        throw new AccessDeniedError(
+          `Cannot write to the store ${report.store} under ${folder}: the probe's ${failure.operation} of ${JSON.stringify(failure.key)} was denied (${detail}). Allow ${permissions} on ${folder}* for these credentials: a coordinator needs all four on its keys`,
+          context,
+        );
+      }
+      if (failure?.code === 'NOT_FOUND') {
+        throw new NotFoundError(`Cannot write to the store ${report.store} under ${folder}: ${detail}`, context);
+      }
+      throw new StorageUnavailableError(`Cannot write to the store ${report.store} under ${folder}: ${detail}. Check the bucket, the prefix and that ${permissions} are allowed there`, context);
     }
     const failed = report.checks.filter((check) => check.outcome === 'fail').map((check) => `${check.id}: ${check.detail}`);
     const message = `The store ${report.store} does not enforce conditional writes (${failed.join('; ')}): two workers could both become leader`;

@@ -50,5 +50,5 @@ export { normalizePrefix, parseConnectionString, redactConnectionString } from '
 export type { ConnectionString, S3ConnectionOptions } from './connection-string';
 export { createStore } from './create-store';
 export type { CreateStoreOptions } from './create-store';
-export { probeStorage } from './probe-storage';
+export { probeOutcome, probeStorage } from './probe-storage';
 export type { ProbeCheck, ProbeCheckFailure, ProbeOptions, ProbeOutcome, ProbeReport } from './probe-storage';

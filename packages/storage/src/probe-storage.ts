@@ -55,10 +55,10 @@ export interface ProbeCheck {
 }
 
 /**
- * The probe's verdict: `safe` (every check leases depend on passed), `unsafe` (one of them
- * failed: the store ignores conditional writes, or refused the probe's requests — see the failed
- * check's `failure`), or `inconclusive` (none failed, but transient errors kept some from
- * finishing even after retries: nothing is known yet; probe again).
+ * The probe's verdict (see {@link probeOutcome}): `safe` (every check leases depend on passed),
+ * `unsafe` (one of them failed: the store ignores conditional writes, or refused the probe's
+ * requests — see the failed check's `failure`), or `inconclusive` (none failed, but transient
+ * errors kept some from finishing even after retries: nothing is known yet; probe again).
  */
 export type ProbeOutcome = 'safe' | 'unsafe' | 'inconclusive';
 
@@ -68,11 +68,10 @@ export interface ProbeReport {
   store: string;
   /**
    * True when the store can be trusted with leases: writes are read back, and both conditional
-   * writes are enforced. When false, do not run a coordinator on it (and read `outcome`).
+   * writes are enforced. When false, do not run a coordinator on it; {@link probeOutcome} tells
+   * whether that is a verdict or only a lack of answers.
    */
   safe: boolean;
-  /** Whether a false `safe` is a verdict (`unsafe`) or only a lack of answers (`inconclusive`). */
-  outcome: ProbeOutcome;
   /** The capabilities the probe observed (not just what the store claims). */
   observed: {
     readAfterWrite: boolean;
@@ -107,8 +106,8 @@ const LEASE_CHECK_IDS = new Set([
  * A transient error (timeout, 5xx, throttling, unknown outcome) is not a finding: the request is
  * tried again (`attempts`, `retryDelayMs`), conditional writes settled by re-reading first. A
  * check that still cannot finish is `inconclusive`, the probe stops there (what it would find
- * next rests on state it could not read), and the report's `outcome` is `inconclusive` — not
- * `unsafe` — unless a check had already failed.
+ * next rests on state it could not read), and the report is {@link probeOutcome} `inconclusive` —
+ * not `unsafe` — unless a check had already failed.
  *
  * It writes a few small objects under `keyPrefix` and deletes them. It never throws for what it
  * finds (failures are in the report); it throws only when aborted.
@@ -272,12 +271,9 @@ export async function probeStorage(store: ObjectStore, options: ProbeOptions = {
 
   const conditionalCreate = createRefused && createAllowed;
   const conditionalUpdate = updateRefused && missingRefused && updateAllowed;
-  const safe = readAfterWrite && conditionalCreate && conditionalUpdate;
-  const leaseCheckFailed = checks.some((entry) => LEASE_CHECK_IDS.has(entry.id) && entry.outcome === 'fail');
   return {
     store: store.description,
-    safe,
-    outcome: safe ? 'safe' : leaseCheckFailed ? 'unsafe' : 'inconclusive',
+    safe: readAfterWrite && conditionalCreate && conditionalUpdate,
     observed: {
       readAfterWrite,
       conditionalCreate,
@@ -287,6 +283,17 @@ export async function probeStorage(store: ObjectStore, options: ProbeOptions = {
     },
     checks,
   };
+}
+
+/**
+ * Whether a report is `safe`, `unsafe`, or `inconclusive`: a check could not finish for transient
+ * errors and none of the checks leases depend on failed. Inconclusive is no verdict on the store —
+ * check connectivity and probe again.
+ */
+export function probeOutcome(report: Pick<ProbeReport, 'safe' | 'checks'>): ProbeOutcome {
+  if (report.safe) return 'safe';
+  const leaseCheckFailed = report.checks.some((check) => LEASE_CHECK_IDS.has(check.id) && check.outcome === 'fail');
+  return !leaseCheckFailed && report.checks.some((check) => check.outcome === 'inconclusive') ? 'inconclusive' : 'unsafe';
 }
 
 function failureOf(error: unknown): ProbeCheckFailure | undefined {

@@ -5,6 +5,7 @@ import {
   NotFoundError,
   ProbeInconclusiveError,
   probeOutcome,
+  StorageError,
   StorageUnavailableError,
   UnsafeStoreError,
   type ObjectStore,
@@ -419,21 +420,26 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
     const folder = this.#keys.state.slice(0, this.#keys.state.lastIndexOf('/') + 1);
     const writeCheck = report.checks.find((check) => check.id === 'read-after-write');
     if (!report.observed.readAfterWrite) {
-      // Not an unsafe store: an unwritable one (permissions, bucket, or a store that loses writes).
+      // Not an unsafe store: an unusable one (permissions, bucket, configuration, or a store that loses writes).
       const detail = writeCheck?.detail ?? 'unknown error';
       const failure = writeCheck?.failure;
-      const context = { operation: failure?.operation ?? 'connect', key: failure?.key, store: report.store } as const;
       const permissions = 's3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket';
-      if (failure?.code === 'ACCESS_DENIED') {
-        throw new AccessDeniedError(
-          `Cannot write to the store ${report.store} under ${folder}: the probe's ${failure.operation} of ${JSON.stringify(failure.key)} was denied (${detail}). Allow ${permissions} on ${folder}* for these credentials: a coordinator needs all four on its keys`,
-          context,
-        );
+      if (failure !== undefined) {
+        // A transient error would have left the probe inconclusive: this one is permanent, and keeps its code.
+        const context = { operation: failure.operation, key: failure.key, store: report.store };
+        const problem = `Cannot ${failure.operation === 'put' ? 'write to' : 'use'} the store ${report.store} under ${folder}: the probe's ${failure.operation} of ${JSON.stringify(failure.key)} failed (${detail})`;
+        if (failure.code === 'ACCESS_DENIED') {
+          // The probe writes beside the namespaces (…/.probe/), so the grant covers the whole key root.
+          const root = this.#keys.state.slice(0, this.#keys.state.indexOf('/') + 1);
+          throw new AccessDeniedError(`${problem}: access was denied. Allow ${permissions} on ${root}* for these credentials (\`baton iam-policy\` prints the policy)`, context);
+        }
+        if (failure.code === 'NOT_FOUND') throw new NotFoundError(problem, context);
+        throw new StorageError(failure.code, `${problem}. Check the connection string (bucket, prefix, endpoint, region)`, context);
       }
-      if (failure?.code === 'NOT_FOUND') {
-        throw new NotFoundError(`Cannot write to the store ${report.store} under ${folder}: ${detail}`, context);
-      }
-      throw new StorageUnavailableError(`Cannot write to the store ${report.store} under ${folder}: ${detail}. Check the bucket, the prefix and that ${permissions} are allowed there`, context);
+      throw new StorageUnavailableError(`Cannot write to the store ${report.store} under ${folder}: ${detail}. Check the bucket, the prefix and that ${permissions} are allowed there`, {
+        operation: 'connect',
+        store: report.store,
+      });
     }
     const failed = report.checks.filter((check) => check.outcome === 'fail').map((check) => `${check.id}: ${check.detail}`);
     const message = `The store ${report.store} does not enforce conditional writes (${failed.join('; ')}): two workers could both become leader`;

@@ -183,7 +183,7 @@ export class Hub {
   async disconnect(): Promise<void> {
     if (!this.#connected) return;
     this.#connected = false;
-    this.#disconnecting.abort(new Error('disconnect() was called while a plugin waited to retry the start of its global coordinator'));
+    this.#disconnecting.abort(new DOMException('disconnect() was called while a plugin waited to retry the start of its global coordinator', 'AbortError'));
     for (const plugin of [...this.plugins.values()].reverse()) {
       try {
         await plugin.uninstall?.();

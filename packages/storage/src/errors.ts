@@ -146,7 +146,7 @@ export class ProbeInconclusiveError extends StorageUnavailableError {
   constructor(store: string, inconclusiveChecks: readonly { id: string; detail: string }[]) {
     super(
       `The storage probe of ${store} could not finish (${inconclusiveChecks.map((check) => `${check.id}: ${check.detail}`).join('; ')}): ` +
-        'the store kept failing with transient errors. Check connectivity to the store (endpoint, network, throttling); the start is retried and probes again',
+        'the store kept failing with transient errors, so nothing is known about it yet. Check connectivity to the store (endpoint, network, throttling); a later start probes again, and a hub retries a few times before it falls back',
       { operation: 'connect', store },
     );
     this.inconclusiveChecks = inconclusiveChecks;

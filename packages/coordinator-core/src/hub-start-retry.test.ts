@@ -51,7 +51,7 @@ describe('the start of a global coordinator under transient errors', () => {
     expect(hub.coordination.get('queue')).toMatchObject({ mode: 'global' });
     expect(hub.coordination.get('queue')?.fallbackReason).toBeUndefined();
     expect(fellBack(logger)).toBe(false);
-    expect(retryLines(logger)).toEqual([expect.stringMatching(/^\[queue\] Global coordinator start failed transiently \(attempt 1 of 4\): The storage probe of .* could not finish .*retrying in \d+ ms$/)]);
+    expect(retryLines(logger)).toEqual([expect.stringMatching(/^\[queue\] Global coordinator start failed transiently \(attempt 1 of 4\): The storage probe of .* could not finish .*retrying in \d+ ms$/) as unknown]);
     await expect.poll(() => store.get('plg_queue/coordinator/state.json')).toBeDefined(); // claimed by the global leader
   });
 
@@ -62,7 +62,7 @@ describe('the start of a global coordinator under transient errors', () => {
     hubs.push(hub);
     await hub.usePlugin({ name: 'queue' });
 
-    expect(hub.coordination.get('queue')).toMatchObject({ mode: 'per-plugin', fallbackReason: expect.stringMatching(/503 SlowDown/) });
+    expect(hub.coordination.get('queue')).toMatchObject({ mode: 'per-plugin', fallbackReason: expect.stringMatching(/503 SlowDown/) as unknown });
     expect(fellBack(logger)).toBe(true);
     expect(store.writes.filter((write) => write.key.startsWith(`${GLOBAL}default/workers/`))).toHaveLength(GLOBAL_START_ATTEMPTS);
     // About ⅛, ¼ and ½ of the lease (300 ms), with equal jitter: each between half and all of it.
@@ -87,7 +87,7 @@ describe('the start of a global coordinator under transient errors', () => {
     expect(store.writes.filter((write) => write.key.startsWith(GLOBAL))).toHaveLength(1);
     const error = logger.errors.find((logged) => isStorageError(logged));
     expect(error).toBeInstanceOf(AccessDeniedError);
-    expect(error).toMatchObject({ code: 'ACCESS_DENIED', operation: 'put', key: expect.stringMatching(/^plg_coordinator_global\/\.probe\/.*\/subject$/) });
+    expect(error).toMatchObject({ code: 'ACCESS_DENIED', operation: 'put', key: expect.stringMatching(/^plg_coordinator_global\/\.probe\/.*\/subject$/) as unknown });
     expect((error as Error).message).toMatch(/the probe's put of "plg_coordinator_global\/\.probe\/.*\/subject" failed .*access was denied\. Allow s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket on plg_coordinator_global\/\* /);
   });
 
@@ -102,7 +102,7 @@ describe('the start of a global coordinator under transient errors', () => {
 
     const started = performance.now();
     await hub.disconnect();
-    await expect(installing).rejects.toMatchObject({ name: 'AbortError', message: expect.stringMatching(/disconnect\(\) was called while a plugin waited to retry/) });
+    await expect(installing).rejects.toMatchObject({ name: 'AbortError', message: expect.stringMatching(/disconnect\(\) was called while a plugin waited to retry/) as unknown });
     expect(performance.now() - started).toBeLessThan(250);
     expect(fellBack(logger)).toBe(false);
     expect(hub.plugins.size).toBe(0);

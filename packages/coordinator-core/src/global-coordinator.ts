@@ -1,6 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { randomToken, termBoundSignal, type CoordinatedPlugin, type CoordinatorEnvironment, type LeadershipChange, type LeadershipSource, type Logger, type TimerHandle } from '@baton/plugin';
-import { StorageUnavailableError, UnsafeStoreError, type ObjectStore, type ProbeReport } from '@baton/storage';
+import {
+  AccessDeniedError,
+  NotFoundError,
+  ProbeInconclusiveError,
+  probeOutcome,
+  StorageError,
+  StorageUnavailableError,
+  UnsafeStoreError,
+  type ObjectStore,
+  type ProbeReport,
+} from '@baton/storage';
 import type { CoordinatorConfig } from './config';
 import { InstrumentedStore, type StorageMetrics, type StorageRequestObserver } from './instrumented-store';
 import { LeaseElection, type CycleReport } from './lease-election';
@@ -402,13 +412,34 @@ export class GlobalCoordinator extends EventEmitter<GlobalCoordinatorEvents> imp
   async #checkStore(): Promise<void> {
     const report = await this.#probe();
     if (report.safe) return;
+    if (probeOutcome(report) === 'inconclusive') {
+      // No verdict on the store: it kept failing transiently. A later start probes again.
+      const inconclusive = report.checks.filter((check) => check.outcome === 'inconclusive').map(({ id, detail }) => ({ id, detail }));
+      throw new ProbeInconclusiveError(report.store, inconclusive);
+    }
+    const folder = this.#keys.state.slice(0, this.#keys.state.lastIndexOf('/') + 1);
+    const writeCheck = report.checks.find((check) => check.id === 'read-after-write');
     if (!report.observed.readAfterWrite) {
-      // Not an unsafe store: an unreachable or unwritable one (permissions, bucket, network).
-      const detail = report.checks.find((check) => check.id === 'read-after-write')?.detail ?? 'unknown error';
-      throw new StorageUnavailableError(
-        `Cannot write to the store ${report.store} under ${this.#keys.state.slice(0, this.#keys.state.lastIndexOf('/') + 1)}: ${detail}. Check the bucket, the prefix and that s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket are allowed there`,
-        { operation: 'connect', store: report.store },
-      );
+      // Not an unsafe store: an unusable one (permissions, bucket, configuration, or a store that loses writes).
+      const detail = writeCheck?.detail ?? 'unknown error';
+      const failure = writeCheck?.failure;
+      const permissions = 's3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket';
+      if (failure !== undefined) {
+        // A transient error would have left the probe inconclusive: this one is permanent, and keeps its code.
+        const context = { operation: failure.operation, key: failure.key, store: report.store };
+        const problem = `Cannot ${failure.operation === 'put' ? 'write to' : 'use'} the store ${report.store} under ${folder}: the probe's ${failure.operation} of ${JSON.stringify(failure.key)} failed (${detail})`;
+        if (failure.code === 'ACCESS_DENIED') {
+          // The probe writes beside the namespaces (…/.probe/), so the grant covers the whole key root.
+          const root = this.#keys.state.slice(0, this.#keys.state.indexOf('/') + 1);
+          throw new AccessDeniedError(`${problem}: access was denied. Allow ${permissions} on ${root}* for these credentials (\`baton iam-policy\` prints the policy)`, context);
+        }
+        if (failure.code === 'NOT_FOUND') throw new NotFoundError(problem, context);
+        throw new StorageError(failure.code, `${problem}. Check the connection string (bucket, prefix, endpoint, region)`, context);
+      }
+      throw new StorageUnavailableError(`Cannot write to the store ${report.store} under ${folder}: ${detail}. Check the bucket, the prefix and that ${permissions} are allowed there`, {
+        operation: 'connect',
+        store: report.store,
+      });
     }
     const failed = report.checks.filter((check) => check.outcome === 'fail').map((check) => `${check.id}: ${check.detail}`);
     const message = `The store ${report.store} does not enforce conditional writes (${failed.join('; ')}): two workers could both become leader`;

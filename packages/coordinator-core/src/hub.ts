@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { consoleLogger, silentLogger, systemEnvironment, type CoordinatedPlugin, type CoordinationMode, type CoordinatorEnvironment, type LeadershipSource, type Logger } from '@baton/plugin';
-import { createStore, isStorageError, probeStorage, type CreateStoreOptions, type ObjectStore, type ProbeReport } from '@baton/storage';
+import { createStore, isStorageError, probeStorage, retryIdempotent, type CreateStoreOptions, type ObjectStore, type ProbeReport } from '@baton/storage';
 import { CoordinatorConfigError, rejectUnknownOptions, resolveCoordinatorConfig, type CoordinatorConfig, type GlobalCoordinatorOptions } from './config';
 import { GlobalCoordinator } from './global-coordinator';
 import { HubClient } from './hub-client';
@@ -17,6 +17,13 @@ export interface ConnectOptions {
   /** Options for opening a connection string (see `createStore`). */
   store?: CreateStoreOptions;
 }
+
+/**
+ * How many times {@link Hub.coordinate} tries to start a namespace's coordinator when it fails
+ * transiently, before a plugin falls back to per-plugin mode: the waits between are about ⅛, ¼
+ * and ½ of `leaseTimeout`, so a blip shorter than a lease never splits the fleet's modes.
+ */
+export const GLOBAL_START_ATTEMPTS = 4;
 
 /** Every option name {@link connect} accepts. */
 const CONNECT_OPTION_NAMES: readonly (keyof ConnectOptions)[] = ['globalCoordinator', 'logger', 'environment', 'store'];
@@ -100,6 +107,8 @@ export class Hub {
   readonly #coordinators = new Map<string, Promise<GlobalCoordinator>>();
   readonly #probes = new Map<string, Promise<ProbeReport>>();
   readonly #pluginCoordinators = new Map<string, Promise<GlobalCoordinator>>();
+  /** Aborted by `disconnect()`: ends the waits between start attempts at once. */
+  readonly #disconnecting = new AbortController();
   #connected = true;
 
   constructor(store: ObjectStore, config: CoordinatorConfig, options: Omit<ConnectOptions, 'globalCoordinator' | 'store'> = {}) {
@@ -174,6 +183,7 @@ export class Hub {
   async disconnect(): Promise<void> {
     if (!this.#connected) return;
     this.#connected = false;
+    this.#disconnecting.abort(new DOMException('disconnect() was called while a plugin waited to retry the start of its global coordinator', 'AbortError'));
     for (const plugin of [...this.plugins.values()].reverse()) {
       try {
         await plugin.uninstall?.();
@@ -206,7 +216,13 @@ export class Hub {
    * writable) — an election of its own under `plg_<plugin>/coordinator/`, with the guide's log
    * lines. Subscribes the plugin, and records the mode in effect in {@link coordination}.
    *
+   * A transient start error (the store unavailable or throttling, a probe that could not finish)
+   * is retried up to {@link GLOBAL_START_ATTEMPTS} times, after about ⅛, ¼ and ½ of
+   * `leaseTimeout` (each logged as a warning), before falling back; any other error (access
+   * denied, a missing bucket) falls back at once.
+   *
    * @throws {UnsafeStoreError} when the store ignores conditional writes: no mode is safe then.
+   * @throws the disconnect's reason when `disconnect()` is called while it waits to retry.
    */
   async coordinate(plugin: HubPlugin): Promise<PluginCoordination> {
     this.#assertConnected('coordinate');
@@ -217,9 +233,10 @@ export class Hub {
       coordination = { mode: 'per-plugin', namespace, coordinator: await this.#pluginCoordinator(plugin.name) };
     } else {
       try {
-        coordination = { mode: 'global', namespace, coordinator: await this.getGlobalCoordinator(namespace) };
+        coordination = { mode: 'global', namespace, coordinator: await this.#startGlobalCoordinator(namespace, plugin.name, label) };
         this.#logger.info({ plugin: plugin.name, namespace }, `${label} Global coordination initialized for namespace '${namespace}'`);
       } catch (error) {
+        if (this.#disconnecting.signal.aborted) throw error;
         if (isStorageError(error, 'UNSAFE_STORE') || error instanceof CoordinatorConfigError || error instanceof InvalidNamespaceError) throw error;
         const reason = error instanceof Error ? error.message : String(error);
         this.#logger.warn({ plugin: plugin.name, error }, `${label} Failed to initialize global coordination: ${reason}`);
@@ -234,6 +251,28 @@ export class Hub {
     const coordinated: PluginCoordination = { ...coordination, leadership: coordination.coordinator.leadershipOf(plugin.name) };
     this.coordination.set(plugin.name, coordinated);
     return coordinated;
+  }
+
+  /** {@link getGlobalCoordinator}, tried again while its start fails transiently (see {@link coordinate}). */
+  #startGlobalCoordinator(namespace: string, pluginName: string, label: string): Promise<GlobalCoordinator> {
+    const leaseTimeout = this.config.leaseTimeout;
+    return retryIdempotent({
+      attempt: () => this.getGlobalCoordinator(namespace),
+      maxAttempts: GLOBAL_START_ATTEMPTS,
+      // Equal jitter: the n-th wait is between ½ and 1 × leaseTimeout·2^(n-1)/8, so hubs that failed together spread out.
+      baseDelayMs: leaseTimeout / 8,
+      maxDelayMs: leaseTimeout / 2,
+      signal: this.#disconnecting.signal,
+      random: this.#environment.random,
+      timers: this.#environment.timers,
+      onRetry: ({ error, attemptNumber, maxAttempts, delayMs }) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#logger.warn(
+          { plugin: pluginName, namespace, error, attempt: attemptNumber, delayMs: Math.round(delayMs) },
+          `${label} Global coordinator start failed transiently (attempt ${attemptNumber} of ${maxAttempts}): ${reason}; retrying in ${Math.round(delayMs)} ms`,
+        );
+      },
+    });
   }
 
   #pluginCoordinator(pluginName: string): Promise<GlobalCoordinator> {
@@ -262,7 +301,7 @@ export class Hub {
       probe: () => {
         let probe = this.#probes.get(probeRoot);
         if (probe === undefined) {
-          probe = probeStorage(this.client.store, { keyPrefix: probeRoot });
+          probe = probeStorage(this.client.store, { keyPrefix: probeRoot, timers: this.#environment.timers, random: this.#environment.random });
           this.#probes.set(probeRoot, probe);
           // Only a verdict is remembered: a probe that failed (or could not reach the store) is
           // run again by the next start, so a transient error never sticks to the hub.

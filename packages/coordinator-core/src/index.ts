@@ -1,4 +1,4 @@
-export { connect, Hub } from './hub';
+export { connect, GLOBAL_START_ATTEMPTS, Hub } from './hub';
 export type { ConnectOptions, HubPlugin, PluginCoordination, StartedCoordinator } from './hub';
 export { HubClient } from './hub-client';
 export { PluginLeadership } from './plugin-leadership';

@@ -1,5 +1,5 @@
 import type { CoordinationMode } from '@baton/plugin';
-import { MemoryStore, StorageUnavailableError, type ObjectBody, type PutOptions } from '@baton/storage';
+import { AccessDeniedError, MemoryStore, type ObjectBody, type ObjectStore, type PutOptions } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LeaderWorkLog, LeaderWorkPlugin } from './fixtures/leader-work-plugin';
 import { connect, type Hub } from './hub';
@@ -17,16 +17,23 @@ class SweepingPlugin extends LeaderWorkPlugin {
   }
 }
 
-/** Fails the first probe write under the global coordinator's probe folder: one transient error at start-up. */
-class OneFailedProbeWriteStore extends MemoryStore {
-  #failed = false;
-  override put(key: string, body: ObjectBody, options?: PutOptions) {
-    if (!this.#failed && key.startsWith('plg_coordinator_global/.probe/')) {
-      this.#failed = true;
-      return Promise.reject(new StorageUnavailableError('connect ECONNRESET 127.0.0.1:9000', { operation: 'put', key }));
-    }
-    return super.put(key, body, options);
+/**
+ * The shared store as seen by a process whose credentials may not write the global coordinator's
+ * keys: its plugins fall back to per-plugin mode (a transient error no longer does, it is retried).
+ */
+class DeniedGlobalKeysStore implements ObjectStore {
+  readonly capabilities: ObjectStore['capabilities'];
+  readonly description = 'denied-global-keys://test';
+  constructor(readonly inner: ObjectStore) {
+    this.capabilities = inner.capabilities;
   }
+  get: ObjectStore['get'] = (key, options) => this.inner.get(key, options);
+  put(key: string, body: ObjectBody, options?: PutOptions) {
+    if (key.startsWith('plg_coordinator_global/')) return Promise.reject(new AccessDeniedError('Access denied: allow s3:PutObject on plg_coordinator_global/*', { operation: 'put', key }));
+    return this.inner.put(key, body, options);
+  }
+  delete: ObjectStore['delete'] = (key, options) => this.inner.delete(key, options);
+  list: ObjectStore['list'] = (options) => this.inner.list(options);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -46,15 +53,16 @@ describe('a plugin leads in one process at a time, whatever mix of coordination 
     expect(new Set(log.epochs.map((entry) => entry.process)).size).toBe(1);
   });
 
-  it('one transient error in the start-up probe: the hub that fell back never leads beside the global leader', async () => {
-    const store = new OneFailedProbeWriteStore();
+  it('a hub that fell back (its global keys are denied) never leads beside the global leader', async () => {
+    const store = new MemoryStore();
     const log = new LeaderWorkLog();
     const healthy = await connect(store, { globalCoordinator: TIMINGS });
     hubs.push(healthy);
     await healthy.usePlugin(new SweepingPlugin('healthy', log));
-    const unlucky = await connect(store, { globalCoordinator: TIMINGS });
+    const unlucky = await connect(new DeniedGlobalKeysStore(store), { globalCoordinator: TIMINGS });
     hubs.push(unlucky);
     await unlucky.usePlugin(new SweepingPlugin('unlucky', log));
+    expect(unlucky.coordination.get('sweeper')?.mode).toBe('per-plugin');
     await sleep(1000);
     expect(log.runs).toBeGreaterThan(10);
     expect(log.overlaps).toBe(0);

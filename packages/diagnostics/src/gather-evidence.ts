@@ -85,7 +85,12 @@ export async function gatherEvidence(options: GatherOptions): Promise<Evidence> 
   let probe: Evidence['probe'];
   if (options.probe && scratch.readBack === 'match') {
     try {
-      probe = await probeStorage(store, { keyPrefix: `${keys.state.slice(0, keys.state.lastIndexOf('/') + 1)}.diagnostics-probe/`, signal });
+      probe = await probeStorage(store, {
+        keyPrefix: `${keys.state.slice(0, keys.state.lastIndexOf('/') + 1)}.diagnostics-probe/`,
+        signal,
+        timers: environment.timers,
+        random: environment.random,
+      });
     } catch (error) {
       signal?.throwIfAborted();
       probe = { error: describeError(error) };

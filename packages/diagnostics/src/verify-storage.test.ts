@@ -1,7 +1,8 @@
-import { MemoryStore } from '@baton/storage';
+import { MemoryStore, probeOutcome, StorageUnavailableError } from '@baton/storage';
 import { createTestBucket, s3TestTarget, type TestBucket } from '@tooling/s3-test-server/target';
 import { s3ConnectionString } from '@tooling/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatVerification } from './cli/format';
 import { openHub } from './open-hub';
 import { ScriptedStore } from './test-support/scripted-store';
 import { verifyStorage } from './verify-storage';
@@ -24,6 +25,21 @@ describe('verifyStorage', () => {
     expect(verification.conformance.filter((result) => result.outcome === 'fail').map((result) => result.name)).toContain(
       'ifNoneMatch * creates when absent and is refused when present',
     );
+  });
+
+  it('says inconclusive, not "two leaders are possible", when transient errors keep the probe from finishing', async () => {
+    const store = new ScriptedStore({
+      before: (operation, key) => {
+        if (operation === 'put' && key.endsWith('/fresh')) throw new StorageUnavailableError('503 SlowDown', { operation, key });
+      },
+    });
+    const verification = await verifyStorage(store, { quick: true });
+    expect(verification.trusted).toBe(false);
+    expect(probeOutcome(verification.probe)).toBe('inconclusive');
+    const printed = formatVerification(verification);
+    expect(printed).toMatch(/^ {2}! Create-if-absent succeeds when the object is absent: the store kept failing with UNAVAILABLE/m);
+    expect(printed).toContain('INCONCLUSIVE: the store kept failing with transient errors');
+    expect(printed).not.toContain('NOT TRUSTED');
   });
 });
 

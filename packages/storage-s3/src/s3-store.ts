@@ -27,6 +27,7 @@ import {
   OutcomeUnknownError,
   type PutOptions,
   type PutResult,
+  retryIdempotent,
   type S3ConnectionOptions,
   type StorageOperation,
   StorageUnavailableError,
@@ -37,7 +38,6 @@ import {
   UnsupportedOperationError,
 } from '@baton/storage';
 import { AttemptTimeoutError, mapS3Error, s3ErrorCode } from './error-mapping';
-import { retryIdempotent } from './retry';
 import { withoutSdkRetries } from './single-attempt';
 
 /** The most keys one S3 ListObjectsV2 call returns. */

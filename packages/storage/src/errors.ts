@@ -133,6 +133,26 @@ export class UnsafeStoreError extends StorageError {
   }
 }
 
+/**
+ * The probe of a store (`probeStorage`) could not finish: the store kept failing with transient
+ * errors (timeouts, 5xx, throttling, unknown outcomes), so nothing is known about whether it
+ * enforces conditional writes. Not a verdict on the store: check connectivity to it; a later
+ * start probes again (a hub retries a few times before it falls back).
+ */
+export class ProbeInconclusiveError extends StorageUnavailableError {
+  /** The checks that could not finish, with what each ran into. */
+  readonly inconclusiveChecks: readonly { id: string; detail: string }[];
+
+  constructor(store: string, inconclusiveChecks: readonly { id: string; detail: string }[]) {
+    super(
+      `The storage probe of ${store} could not finish (${inconclusiveChecks.map((check) => `${check.id}: ${check.detail}`).join('; ')}): ` +
+        'the store kept failing with transient errors, so nothing is known about it yet. Check connectivity to the store (endpoint, network, throttling); a later start probes again, and a hub retries a few times before it falls back',
+      { operation: 'connect', store },
+    );
+    this.inconclusiveChecks = inconclusiveChecks;
+  }
+}
+
 /** Whether `error` is a {@link StorageError} with this code. Works across package copies. */
 export function isStorageError(error: unknown, code?: StorageErrorCode): error is StorageError {
   if (error instanceof StorageError) return code === undefined || error.code === code;
@@ -145,4 +165,13 @@ export function isStorageError(error: unknown, code?: StorageErrorCode): error i
     typeof candidate.retryable === 'boolean' &&
     (code === undefined || candidate.code === code)
   );
+}
+
+/**
+ * Whether repeating the call that failed with `error` may succeed: a {@link StorageError} marked
+ * `retryable` (unavailable, throttled, timed out, outcome unknown). Anything else — access
+ * denied, a missing bucket, a bug — fails the same way again.
+ */
+export function isRetryableStorageError(error: unknown): error is StorageError {
+  return isStorageError(error) && error.retryable;
 }

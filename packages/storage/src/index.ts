@@ -15,10 +15,12 @@ export type {
 export {
   AccessDeniedError,
   InvalidKeyError,
+  isRetryableStorageError,
   isStorageError,
   NotFoundError,
   OutcomeUnknownError,
   PreconditionFailedError,
+  ProbeInconclusiveError,
   StorageError,
   StorageUnavailableError,
   StoreConfigurationError,
@@ -31,6 +33,8 @@ export { contentEtag, normalizeEtag } from './etag';
 export { bytesToText, toBytes } from './body';
 export { sleep, throwIfAborted } from './abort';
 export type { SleepTimers } from './abort';
+export { retryIdempotent } from './retry';
+export type { RetryNotice, RetryOptions } from './retry';
 export { assertOnePrecondition } from './preconditions';
 export { isAbortError, writeConditionally } from './conditional-write';
 export type { ConditionalWriteOptions, ConditionalWriteOutcome, WriteCondition } from './conditional-write';
@@ -46,5 +50,5 @@ export { normalizePrefix, parseConnectionString, redactConnectionString } from '
 export type { ConnectionString, S3ConnectionOptions } from './connection-string';
 export { createStore } from './create-store';
 export type { CreateStoreOptions } from './create-store';
-export { probeStorage } from './probe-storage';
-export type { ProbeOptions, ProbeReport, ProbeCheck } from './probe-storage';
+export { probeOutcome, probeStorage } from './probe-storage';
+export type { ProbeCheck, ProbeCheckFailure, ProbeOptions, ProbeOutcome, ProbeReport } from './probe-storage';

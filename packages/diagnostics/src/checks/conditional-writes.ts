@@ -1,3 +1,4 @@
+import { probeOutcome } from '@baton/storage';
 import { finding, type Check } from './check';
 
 /** The conditional-write enforcement probe (`probeStorage`) against the live store. */
@@ -14,6 +15,20 @@ export const conditionalWritesCheck: Check = {
       ];
     }
     const failed = probe.checks.filter((check) => check.outcome === 'fail');
+    if (probeOutcome(probe) === 'inconclusive') {
+      // No verdict: the store kept failing transiently (after retries), not misbehaving.
+      const inconclusive = probe.checks.filter((check) => check.outcome === 'inconclusive').map(({ id, detail }) => ({ id, detail }));
+      return [
+        finding(
+          'conditional-writes',
+          'inconclusive',
+          'warning',
+          `The conditional-write probe could not finish: the store kept failing with transient errors (${inconclusive.map((check) => `${check.id}: ${check.detail}`).join('; ')}). This is no verdict on the store`,
+          { store: probe.store, inconclusive },
+          'Check connectivity to the store (endpoint, network, throttling, its error rate), then run `baton doctor` or `baton verify-storage` again; coordinators retry their start-up probe the same way',
+        ),
+      ];
+    }
     if (!probe.safe) {
       return [
         finding(

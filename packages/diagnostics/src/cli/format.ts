@@ -1,4 +1,5 @@
 import type { RecoveryResult } from '@baton/coordinator-core';
+import { probeOutcome } from '@baton/storage';
 import type { DiagnosticReport } from '../report';
 import type { StatusSnapshot, WorkerStatus } from '../status';
 import type { StorageVerification } from '../verify-storage';
@@ -92,7 +93,8 @@ export function formatRecovery(result: RecoveryResult): string {
 /** `baton verify-storage` for a terminal. */
 export function formatVerification(verification: StorageVerification): string {
   const lines = [`baton verify-storage: ${verification.store}`, '', 'Conditional-write probe:'];
-  for (const check of verification.probe.checks) lines.push(`  ${check.outcome === 'pass' ? MARK.pass : check.outcome === 'skip' ? MARK.skipped : MARK.error} ${check.description}: ${check.detail}`);
+  const probeMark = { pass: MARK.pass, skip: MARK.skipped, inconclusive: MARK.warning, fail: MARK.error } as const;
+  for (const check of verification.probe.checks) lines.push(`  ${probeMark[check.outcome]} ${check.description}: ${check.detail}`);
   if (verification.conformance.length > 0) lines.push('', 'Conformance:');
   for (const result of verification.conformance) {
     lines.push(`  ${result.outcome === 'pass' ? MARK.pass : MARK.error} ${result.name} (${result.durationMs} ms)${result.error === undefined ? '' : `: ${result.error.message.split('\n')[0] ?? ''}`}`);
@@ -101,7 +103,9 @@ export function formatVerification(verification: StorageVerification): string {
     '',
     verification.trusted
       ? 'TRUSTED: this store enforces what baton leases rely on.'
-      : 'NOT TRUSTED: do not run baton coordinators on this store (two leaders are possible).',
+      : probeOutcome(verification.probe) === 'inconclusive' && verification.conformance.every((result) => result.outcome === 'pass')
+        ? 'INCONCLUSIVE: the store kept failing with transient errors, so the probe could not finish: check connectivity to it and run verify-storage again.'
+        : 'NOT TRUSTED: do not run baton coordinators on this store (two leaders are possible).',
   );
   if (verification.leftBehind !== 0) lines.push(`Warning: ${verification.leftBehind < 0 ? 'could not check' : verification.leftBehind} scratch object(s) left under ${verification.scratchPrefix}`);
   return `${lines.join('\n')}\n`;

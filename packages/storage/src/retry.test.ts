@@ -1,4 +1,4 @@
-import { AccessDeniedError, StorageUnavailableError } from '@baton/storage';
+import { AccessDeniedError, StorageUnavailableError } from './errors';
 import { describe, expect, it } from 'vitest';
 import { retryIdempotent } from './retry';
 
@@ -81,5 +81,34 @@ describe('retryIdempotent', () => {
     await expect(
       retryIdempotent({ attempt: () => Promise.reject(unavailable()), maxAttempts: 5, baseDelayMs: 10_000, signal: controller.signal }),
     ).rejects.toBe(reason);
+  });
+
+  it('schedules its waits on the injected timers and reports each retry before waiting', async () => {
+    const scheduled: number[] = [];
+    const notices: { attemptNumber: number; delayMs: number }[] = [];
+    let attempts = 0;
+    await retryIdempotent({
+      attempt: () => {
+        attempts += 1;
+        return attempts < 3 ? Promise.reject(unavailable()) : Promise.resolve();
+      },
+      maxAttempts: 3,
+      baseDelayMs: 1_000,
+      random: () => 0,
+      timers: {
+        setTimeout: (callback, delayMs) => {
+          scheduled.push(delayMs);
+          return setImmediate(callback);
+        },
+        clearTimeout: () => undefined,
+      },
+      onRetry: ({ attemptNumber, delayMs }) => void notices.push({ attemptNumber, delayMs }),
+    });
+    // random() = 0: each wait is half its ceiling (1000, then 2000).
+    expect(scheduled).toEqual([500, 1_000]);
+    expect(notices).toEqual([
+      { attemptNumber: 1, delayMs: 500 },
+      { attemptNumber: 2, delayMs: 1_000 },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { ObjectStore } from '@baton/storage';
+import { parseLeaseRecord } from '../lease-record';
 import { clearCorruptedState, forceReelection } from '../recovery';
 import type { NamespaceKeys } from '../storage-keys';
 import { encodeFencedRecord } from './fenced-leader-work';
@@ -10,7 +11,10 @@ import { encodeFencedRecord } from './fenced-leader-work';
  * - `delete-record`: deletes `state.json` (the guide's "Stuck Leader" and "Corrupted State" recipes);
  * - `corrupt-record`: overwrites it with garbage by a plain PUT;
  * - `back-up-record` / `restore-record`: copies its bytes, later writes them back by a plain PUT
- *   (a byte-identical rewrite: the same content ETag as when it was copied);
+ *   (a byte-identical rewrite: the same content ETag as when it was copied). Where ETags are
+ *   content hashes, a copy of the *live term's* record is not written back: a follower that saw
+ *   the copy before cannot tell it from a lease nobody renewed (README: outside the guarantees);
+ *   a copy from an earlier term is;
  * - `reset-leader`: `forceReelection` (`baton reset-leader` on a valid record);
  * - `clear-corrupted-state`: `clearCorruptedState` (`baton reset-leader` on a corrupt one);
  * - `plant-higher-epoch`: writes the leader work's fenced record under an epoch above every term
@@ -50,16 +54,18 @@ export class SimulatedOperator {
   readonly #wallNow: () => number;
   readonly #leaseTimeout: number;
   readonly #backups = new Map<string, Uint8Array>();
+  readonly #contentEtags: boolean;
   #actions = 0;
 
   /**
    * @param store the operator's client (subject to the scenario's faults, like any client)
    * @param leaseTimeout the fleet's longest `leaseTimeout`, as `baton reset-leader` is given it
    */
-  constructor(store: ObjectStore, wallNow: () => number, leaseTimeout: number) {
+  constructor(store: ObjectStore, wallNow: () => number, leaseTimeout: number, etags: 'content' | 'opaque') {
     this.#store = store;
     this.#wallNow = wallNow;
     this.#leaseTimeout = leaseTimeout;
+    this.#contentEtags = etags === 'content';
   }
 
   /** Actions begun. */
@@ -74,6 +80,14 @@ export class SimulatedOperator {
   async run(kind: OperatorActionKind, target: OperatorTarget, amount: number): Promise<{ description: string; plantedEpoch?: number }> {
     const { description, plantedEpoch } = await this.#run(kind, target, amount);
     return plantedEpoch === undefined ? { description } : { description, plantedEpoch };
+  }
+
+  /** Whether the record now is of another term than `backup` (a copy from an earlier term). */
+  async #termChangedSince(key: string, backup: Uint8Array): Promise<boolean> {
+    const current = await this.#store.get(key);
+    const now = current === undefined ? undefined : parseLeaseRecord(current.body);
+    const then = parseLeaseRecord(backup);
+    return now?.valid === true && then.valid && now.record.epoch !== then.record.epoch;
   }
 
   async #run(kind: OperatorActionKind, target: OperatorTarget, amount: number): Promise<{ description: string; plantedEpoch?: number }> {
@@ -97,6 +111,9 @@ export class SimulatedOperator {
         case 'restore-record': {
           const backup = this.#backups.get(key);
           if (backup === undefined) return { description: `no backup of ${key}` };
+          if (this.#contentEtags && !(await this.#termChangedSince(key, backup))) {
+            return { description: `not restoring ${key}: the copy is of the live term, and ETags are content hashes` };
+          }
           await store.put(key, backup);
           return { description: `restored ${key} from its backup` };
         }

@@ -89,5 +89,5 @@ export function defineSweepShard(shard: number, shards: number): void {
     expect(summary.seeds).toBe(last - first + 1);
     expect(summary.terms).toBeGreaterThan(summary.seeds);
     expect(summary.fencedWrites).toBeGreaterThan(summary.seeds);
-  }, 600_000);
+  }, 1_800_000);
 }

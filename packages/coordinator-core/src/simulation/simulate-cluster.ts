@@ -226,7 +226,7 @@ export async function simulateCluster(options: ClusterScenarioOptions): Promise<
   const configs = perWorkerTimings ? TIMINGS.map((timings) => resolveCoordinatorConfig(timings)) : [config];
   const longestLease = Math.max(...configs.map((each) => each.leaseTimeout));
   const longestHeartbeat = Math.max(...configs.map((each) => each.heartbeatInterval));
-  const operator = new SimulatedOperator(store.storeFor(operatorProcess), () => operatorProcess.wallNow(), longestLease);
+  const operator = new SimulatedOperator(store.storeFor(operatorProcess), () => operatorProcess.wallNow(), longestLease, etags);
 
   const startWorker = (index: number) => {
     const name = `worker-${index}`;

@@ -3,6 +3,7 @@ import { MemoryStore, OutcomeUnknownError, type ObjectBody, type ObjectStore, ty
 import { waitUntil } from '@tooling/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveCoordinatorConfig } from './config';
+import { MAX_EPOCH, readEpochLedger } from './epoch-ledger';
 import { connect, type Hub } from './hub';
 import { LeaseElection } from './lease-election';
 import { parseLeaseRecord } from './lease-record';
@@ -68,6 +69,20 @@ describe('forceReelection (step by step, on manual clocks)', () => {
     await electionOn(store, 'gcs-a').election.runCycle();
     await store.put(KEYS.worker('gcs-old'), JSON.stringify({ format: 'baton.worker/v1', workerId: 'gcs-old', epoch: 9 }));
     expect((await forceReelection(store)).written?.epoch).toBe(10);
+  });
+
+  it('gets past out-of-domain epochs: a registration claiming one is ignored, a ledger holding one is replaced by compare-and-swap', async () => {
+    const store = new MemoryStore();
+    await electionOn(store, 'gcs-a').election.runCycle();
+    // A safe integer above 2^40: no term has it, so it must not become the reset's epoch floor.
+    await store.put(KEYS.worker('gcs-forged'), JSON.stringify({ format: 'baton.worker/v1', workerId: 'gcs-forged', epoch: MAX_EPOCH * 4 }));
+    await store.put(KEYS.epochLedger, JSON.stringify({ format: 'baton.epochs/v1', namespace: 'default', highestEpoch: MAX_EPOCH + 1, longestLeaseTimeout: 3000, reservedBy: 'x', reservedAt: 0 }));
+    const result = await forceReelection(store);
+    expect(result).toMatchObject({ outcome: 'reset', written: { epoch: 2 } });
+    expect(await readEpochLedger(store, KEYS.epochLedger)).toMatchObject({ kind: 'valid', record: { highestEpoch: 2 } });
+
+    await store.put(KEYS.state, JSON.stringify({ ...(await storedRecord(store)), epoch: MAX_EPOCH + 1 }));
+    expect((await clearCorruptedState(store)).written?.epoch).toBe(3);
   });
 
   it('is idempotent, and leaves a released record alone', async () => {

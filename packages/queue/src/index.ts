@@ -27,3 +27,5 @@ export {
 export type { QueueErrorCode } from './errors';
 export { QueuePlugin } from './queue-plugin';
 export type { QueuePluginOptions } from './queue-plugin';
+export { findUnreadableQueueObjects } from './unreadable-objects';
+export type { UnreadableQueueObjectKind, UnreadableQueueObjectOptions } from './unreadable-objects';

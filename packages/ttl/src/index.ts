@@ -21,3 +21,5 @@ export {
   TTLError,
 } from './errors';
 export type { TTLErrorCode } from './errors';
+export { findUnreadableTTLObjects } from './unreadable-objects';
+export type { UnreadableTTLObjectKind, UnreadableTTLObjectOptions } from './unreadable-objects';

@@ -1,6 +1,6 @@
 export { TTLCollection } from './ttl-collection';
 export type { ExpiryOptions, TTLEntry, TTLEventName, TTLEvents } from './ttl-collection';
-export { TTLPlugin } from './ttl-plugin';
+export { defaultTTLPluginName, TTLPlugin } from './ttl-plugin';
 export type { TTLPluginOptions } from './ttl-plugin';
 export type { ExpiredRecord, ExpiryCallback, ExpiryCallbackContext, ExpiryDecision, ExpiryStrategy, TTLCollectionOptions } from './ttl-options';
 export { MAX_TTL_MS } from './ttl-options';

@@ -176,6 +176,45 @@ describe('clearCorruptedState', () => {
     }
   });
 
+  it('writes only conditionally: every PUT carries If-Match or If-None-Match, every DELETE If-Match or follows a re-read of that key', async () => {
+    for (const conditionalDelete of [true, false]) {
+      const inner = new MemoryStore();
+      const requests: string[] = [];
+      const store: ObjectStore = {
+        capabilities: { ...inner.capabilities, conditionalDelete },
+        description: 'recording requests',
+        get: (key, options) => {
+          requests.push(`get ${key}`);
+          return inner.get(key, options);
+        },
+        put: (key, body, options) => {
+          requests.push(`put ${key} ${options?.ifMatch === undefined ? (options?.ifNoneMatch === undefined ? 'plain' : 'if-none-match') : 'if-match'}`);
+          return inner.put(key, body, options);
+        },
+        delete: (key, options) => {
+          requests.push(`delete ${key} ${options?.ifMatch === undefined ? 'plain' : 'if-match'}`);
+          return inner.delete(key, options);
+        },
+        list: (options) => inner.list(options),
+      };
+      await electionOn(inner, 'gcs-a').election.runCycle();
+      // Two, so that the scan has read both before the first DELETE: a re-read shows in the order.
+      await inner.put(KEYS.worker('gcs-broken'), '{');
+      await inner.put(KEYS.worker('gcs-broken-2'), '[');
+      expect((await forceReelection(store)).outcome).toBe('reset');
+      await inner.put(KEYS.state, 'garbage');
+      expect((await clearCorruptedState(store)).removedRegistrations.sort()).toEqual(['gcs-broken', 'gcs-broken-2']);
+      expect(requests.filter((request) => request.startsWith('put ')).every((request) => !request.endsWith(' plain'))).toBe(true);
+      for (const [index, request] of requests.entries()) {
+        if (!request.startsWith('delete ') || request.endsWith(' if-match')) continue;
+        // An unconditional DELETE only where the store ignores If-Match, right after re-reading that key.
+        expect(conditionalDelete).toBe(false);
+        expect(requests[index - 1]).toBe(`get ${request.split(' ')[1] ?? ''}`);
+      }
+      expect(requests.some((request) => request.startsWith('delete '))).toBe(true);
+    }
+  });
+
   it('leaves a valid or missing record alone', async () => {
     const store = new MemoryStore();
     expect((await clearCorruptedState(store)).outcome).toBe('nothing-to-clear');

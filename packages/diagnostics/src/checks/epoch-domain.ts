@@ -12,7 +12,7 @@ function resetCommand(owner: EpochOwner): string {
 }
 
 function ownerLabel(owner: EpochOwner): string {
-  return 'plugin' in owner ? `plugin ${owner.plugin}'s lease` : `namespace ${owner.namespace}`;
+  return 'plugin' in owner ? `plugin ${owner.plugin}` : `namespace ${owner.namespace}`;
 }
 
 /**

@@ -38,7 +38,7 @@ const KINDS: Record<UnreadableKind, { what: string; effect: string; fix: string 
   'worker-keys': {
     what: 'object(s) under workers/ that are not registrations (workers/<worker id>.json)',
     effect: 'no worker reads or removes them',
-    fix: `Find what writes them (no worker does), then ${DELETE_VERSION}. Never delete a registration (workers/<id>.json) by hand: \`baton reset-leader --yes\` removes unreadable ones as read`,
+    fix: `Find what writes them (no worker does), then ${DELETE_VERSION}. Never delete a registration (workers/<id>.json) by hand: \`baton clear-corrupted --yes\` removes unreadable ones as read`,
   },
 };
 

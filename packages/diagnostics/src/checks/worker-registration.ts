@@ -79,7 +79,7 @@ export const workerRegistrationCheck: Check = {
           'warning',
           `${unreadable.length} registration(s) cannot be parsed`,
           { keys: unreadable.map((registration) => registration.key) },
-          'Remove them with `baton reset-leader --yes` (it clears corrupted state); live workers re-register',
+          'Remove them with `baton clear-corrupted --yes` (deletes each only as read, leaves a valid lease alone); live workers re-register',
         ),
       );
     }

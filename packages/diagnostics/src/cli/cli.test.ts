@@ -143,6 +143,27 @@ describe('baton CLI (as a process, on file:// stores)', () => {
     expect((JSON.parse(again.stdout) as { findings: { id: string }[] }).findings.map((finding) => finding.id)).toEqual(['unreadable-objects.queue-job-records']);
   });
 
+  it('clear-corrupted: removes unreadable registrations as read and leaves a valid lease alone; refuses without --yes', async () => {
+    const url = freshStore();
+    const workerId = await workerOn(url);
+    const store = await createStore(url);
+    const keys = namespaceKeys('default');
+    await store.put(keys.worker('gcs-default-1-broken'), '{');
+    const before = await store.get(keys.state);
+    expect((await baton(['clear-corrupted', '--url', url])).code).toBe(2);
+    const cleared = await baton(['clear-corrupted', '--url', url, '--yes', ...TIMING_FLAGS]);
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toContain(`The lease record of namespace default is valid (${workerId}, epoch 1): left alone.`);
+    expect(cleared.stdout).toContain('Removed unreadable registrations: gcs-default-1-broken');
+    expect(await store.get(keys.worker('gcs-default-1-broken'))).toBeUndefined();
+    const after = await store.get(keys.state);
+    const leader = (stored: typeof after) => {
+      const parsed = stored === undefined ? undefined : parseLeaseRecord(stored.body);
+      return parsed?.valid === true ? [parsed.record.leader, parsed.record.epoch] : undefined;
+    };
+    expect(leader(after)).toEqual(leader(before));
+  });
+
   it('iam-policy, metrics and verify-storage --quick', async () => {
     const policy = await baton(['iam-policy', '--bucket', 'my-bucket', '--prefix', 'team/baton']);
     expect(policy.code).toBe(0);

@@ -85,7 +85,13 @@ export function formatRecovery(result: RecoveryResult): string {
     case 'already-reset':
       return `Nothing to reset: the lease of namespace ${result.namespace} is already reset (${result.previous?.leader ?? ''}); a worker takes over after leaseTimeout.\n`;
     case 'nothing-to-clear':
-      return `Nothing to reset in namespace ${result.namespace}: there is no lease record.\n`;
+      return [
+        result.previous === null
+          ? `Nothing to reset in namespace ${result.namespace}: there is no lease record.`
+          : `The lease record of namespace ${result.namespace} is valid (${result.previous.leader ?? 'released'}, epoch ${result.previous.epoch}): left alone.`,
+        ...(result.removedRegistrations.length > 0 ? [`Removed unreadable registrations: ${result.removedRegistrations.join(', ')}`] : []),
+        '',
+      ].join('\n');
   }
 }
 

@@ -146,6 +146,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       });
     });
 
+  connected(program.command('clear-corrupted'))
+    .description("the guide's Corrupted State recovery, safely: replaces an unparseable lease record (CAS, epoch above every registered one) and removes unparseable registrations as read; a valid lease is left alone")
+    .option('--yes', 'really clear (required)')
+    .option('--operator <name>', 'who clears (recorded in a replacement lease record)', 'operator')
+    .option('--plugin <name>', "clear this plugin's own lease folder (plg_<plugin>/coordinator/) instead of the namespace's")
+    .action(async (flags: ConnectionFlags & { yes?: boolean; operator: string; plugin?: string }) => {
+      if (flags.yes !== true) throw new UsageError('clear-corrupted replaces an unreadable lease record and removes unreadable registrations: pass --yes to confirm.');
+      await withHub(flags, async ({ hub }) => {
+        const target = flags.plugin === undefined ? { namespace: flags.namespace } : { namespace: flags.plugin, keys: pluginElectionKeys(flags.plugin) };
+        const result = await clearCorruptedState(hub.client, { ...target, operator: flags.operator, leaseTimeout: hub.config.leaseTimeout });
+        if (flags.json === true) json({ format: 'baton.reset/v1', ...result });
+        else out(formatRecovery(result));
+      });
+    });
+
   connected(program.command('verify-storage'))
     .description('can this store be trusted with leases? the conditional-write probe and the conformance kit, on the live bucket')
     .option('--quick', 'only the probe')

@@ -28,7 +28,8 @@ describe('findUnreadableQueueObjects', () => {
       [`${keys.jobsPrefix}notes.txt`, 'not a job record key (jobs/<id>.json)'],
     ]);
     expect(scan.objects.jobRecords[0]?.etag).toBe((await store.get(keys.job('forged')))?.etag);
-    expect(scan.objects.markers).toEqual([{ key: `${keys.readyPrefix}hand-made`, reason: expect.stringContaining('not a marker name') }]);
+    expect(scan.objects.markers.map(({ key }) => key)).toEqual([`${keys.readyPrefix}hand-made`]);
+    expect(scan.objects.markers[0]?.reason).toContain('not a marker name');
     expect(scan.objects.journal.map(({ key }) => key)).toEqual([`${keys.finishedPrefix}000000000000001-garbage.json`]);
     expect(await findUnreadableQueueObjects(store, 'orders', { maxKeys: 2 })).toMatchObject({ examined: 2, truncated: true });
   });

@@ -31,14 +31,16 @@ describe('unreadable-objects', () => {
     const report = await quickDiagnose(await hubOn(store));
 
     const jobs = findingOf(report, 'unreadable-objects.queue-job-records');
-    expect(jobs).toMatchObject({ severity: 'warning', evidence: { owner: 'queue orders', count: 1, objects: [{ key: 'queues/orders/jobs/broken.json', reason: expect.stringMatching(/^not JSON/) }] } });
+    expect(jobs).toMatchObject({ severity: 'warning', evidence: { owner: 'queue orders', count: 1 } });
+    const [broken] = jobs.evidence.objects as { key: string; reason: string }[];
+    expect(broken?.key).toBe('queues/orders/jobs/broken.json');
+    expect(broken?.reason).toMatch(/^not JSON/);
     expect(jobs.fix).toContain('--if-match');
     expect(findingOf(report, 'unreadable-objects.queue-markers').evidence.objects).toEqual([expect.objectContaining({ key: 'queues/orders/delayed/soon-x' })]);
     expect(findingOf(report, 'unreadable-objects.queue-journal').evidence.objects).toEqual([expect.objectContaining({ key: 'queues/orders/finished/000000000000001-garbage.json' })]);
-    expect(findingOf(report, 'unreadable-objects.ttl-records').evidence).toMatchObject({
-      owner: 'TTL collection sessions',
-      objects: [{ key: 'ttl/sessions/records/bob', reason: expect.stringContaining('outside the epoch domain') }],
-    });
+    const records = findingOf(report, 'unreadable-objects.ttl-records').evidence;
+    expect(records.owner).toBe('TTL collection sessions');
+    expect((records.objects as { key: string; reason: string }[]).map(({ key, reason }) => [key, reason.includes('outside the epoch domain')])).toEqual([['ttl/sessions/records/bob', true]]);
     expect(findingOf(report, 'unreadable-objects.ttl-markers').evidence.objects).toEqual([expect.objectContaining({ key: 'ttl/sessions/due/minute/garbage' })]);
     expect(findingOf(report, 'unreadable-objects.worker-keys')).toMatchObject({ severity: 'warning', evidence: { owner: 'namespace default', objects: [{ key: `${keys.workersPrefix}notes.txt` }] } });
     expect(report.exitCode).toBe(1);

@@ -62,7 +62,7 @@ export const epochDomainCheck: Check = {
           'registrations',
           'error',
           `${mine.length} registration(s) of ${ownerLabel(owner)} claim an epoch outside the epoch domain 0..${MAX_EPOCH}: not written by a term (elections and recovery ignore them)`,
-          { ...owner, count: mine.length, registrations: mine.slice(0, LISTED).map(({ key, value }) => ({ key, value })) },
+          { ...owner, count: mine.length, keys: mine.slice(0, LISTED).map(({ key }) => key), registrations: mine.slice(0, LISTED).map(({ key, value }) => ({ key, value })) },
           `Find what writes them (no worker does). A live worker rewrites its own at its next refresh; the leader removes a stale one within 2 x workerTimeout; \`${resetCommand(owner)}\` is not needed for them`,
         ),
       );

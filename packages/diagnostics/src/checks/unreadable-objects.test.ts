@@ -53,6 +53,7 @@ describe('unreadable-objects', () => {
     const finding = findingOf(await quickDiagnose(await hubOn(store)), 'unreadable-objects.queue-job-records');
     expect(finding.evidence.count).toBe(25);
     expect(finding.evidence.objects).toHaveLength(10);
+    expect(finding.evidence.keys).toEqual(Array.from({ length: 10 }, (_value, index) => `queues/bulk/jobs/garbage-${String(index).padStart(2, '0')}.json`));
     expect(finding.summary).toMatch(/^25 job record/);
   });
 });

@@ -66,6 +66,7 @@ export const unreadableObjectsCheck: Check = {
             prefix: group.prefix,
             count: group.objects.length,
             ...(group.truncated ? { scanTruncated: true } : {}),
+            keys: group.objects.slice(0, LISTED).map((object) => object.key),
             objects: group.objects.slice(0, LISTED),
           },
           kind.fix,

@@ -131,7 +131,7 @@ describe('baton CLI (as a process, on file:// stores)', () => {
     expect(doctor.stdout).toContain(`${plugin.state} (the lease of plugin billing) claims epoch ${MAX_EPOCH + 1}`);
     expect(doctor.stdout).toContain('Fix: Run `baton reset-leader --yes --plugin billing`');
     expect(doctor.stdout).toContain('[warning] unreadable-objects.queue-job-records');
-    expect(doctor.stdout).toContain('queues/orders/jobs/broken.json');
+    expect(doctor.stdout).toContain('    Keys: queues/orders/jobs/broken.json\n');
 
     const reset = await baton(['reset-leader', '--url', url, '--yes', '--plugin', 'billing', '--json', ...TIMING_FLAGS]);
     expect(reset.code).toBe(0);

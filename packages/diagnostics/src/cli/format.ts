@@ -18,6 +18,9 @@ export function formatReport(report: DiagnosticReport): string {
   if (report.findings.length > 0) lines.push('', 'Findings:');
   for (const finding of report.findings) {
     lines.push('', `  ${MARK[finding.severity]} [${finding.severity}] ${finding.id}`, `    ${finding.summary}`, `    Fix: ${finding.fix}`);
+    // The keys a finding names are what an operator acts on: printed whole, never cut with the evidence.
+    const keys = finding.evidence.keys;
+    if (Array.isArray(keys) && keys.length > 0) lines.push(`    Keys: ${keys.map(String).join(', ')}`);
     const evidence = JSON.stringify(finding.evidence);
     if (evidence !== '{}') lines.push(`    Evidence: ${evidence.length > 400 ? `${evidence.slice(0, 400)}…` : evidence}`);
   }

@@ -1,7 +1,7 @@
 import { namespaceKeys, pluginElectionKeys, type NamespaceKeys } from '@baton/coordinator-core';
 import type { UnreadableObject, UnreadableObjectScan } from '@baton/plugin';
 import { defaultQueuePluginName, findUnreadableQueueObjects, queueStoragePrefix } from '@baton/queue';
-import { bytesToText, type ObjectStore } from '@baton/storage';
+import { bytesToText, isStorageError, type ObjectStore } from '@baton/storage';
 import { defaultTTLPluginName, findUnreadableTTLObjects, ttlStoragePrefix } from '@baton/ttl';
 import { describeError, type EpochOwner, type RegistrationEvidence, type StoredObjectsEvidence, type UnreadableKind } from './evidence';
 import { listAll } from './gather-evidence';
@@ -45,12 +45,19 @@ export async function gatherStoredObjects(options: StoredObjectsOptions): Promis
 
   const queues = new Set(options.queues);
   const collections = new Set(options.ttlCollections);
-  await attempt('queues/', async () => {
-    for (const name of await folderNames(store, 'queues/', maxKeys, signal)) queues.add(name);
-  });
-  await attempt('ttl/', async () => {
-    for (const name of await folderNames(store, 'ttl/', maxKeys, signal)) collections.add(name);
-  });
+  // A least-privilege policy for the coordinator alone does not allow listing queues/ or ttl/:
+  // then there is nothing to find there (named queues and collections are still scanned).
+  const discover = async (root: string, into: Set<string>): Promise<void> => {
+    await attempt(root, async () => {
+      try {
+        for (const name of await folderNames(store, root, maxKeys, signal)) into.add(name);
+      } catch (error) {
+        if (!isStorageError(error, 'ACCESS_DENIED')) throw error;
+      }
+    });
+  };
+  await discover('queues/', queues);
+  await discover('ttl/', collections);
   const addGroup = (kind: UnreadableKind, owner: string, prefix: string, objects: UnreadableObject[], truncated: boolean): void => {
     if (objects.length > 0) evidence.unreadable.push({ kind, owner, prefix, objects, truncated });
   };

@@ -1,10 +1,11 @@
 import { namespaceKeys } from '@baton/coordinator-core';
 import { MAX_EPOCH } from '@baton/plugin';
 import { Queue } from '@baton/queue';
-import { MemoryStore, type ObjectStore } from '@baton/storage';
+import { AccessDeniedError, MemoryStore, type ObjectStore } from '@baton/storage';
 import { TTLCollection } from '@baton/ttl';
 import { afterEach, describe, expect, it } from 'vitest';
 import { disconnectAll, findingOf, hubOn, problems, quickDiagnose } from '../test-support/hubs';
+import { ScriptedStore } from '../test-support/scripted-store';
 
 afterEach(disconnectAll);
 const keys = namespaceKeys('default');
@@ -55,5 +56,18 @@ describe('unreadable-objects', () => {
     expect(finding.evidence.objects).toHaveLength(10);
     expect(finding.evidence.keys).toEqual(Array.from({ length: 10 }, (_value, index) => `queues/bulk/jobs/garbage-${String(index).padStart(2, '0')}.json`));
     expect(finding.summary).toMatch(/^25 job record/);
+  });
+
+  it('says nothing when the policy does not allow listing queues/ or ttl/, and notes a named queue it cannot scan', async () => {
+    const store = new ScriptedStore({
+      before: (operation, key) => {
+        if (operation === 'list' && (key.startsWith('queues/') || key.startsWith('ttl/'))) throw new AccessDeniedError('Access Denied', { operation, key });
+      },
+    });
+    await healthyNamespace(store);
+    const report = await quickDiagnose(await hubOn(store));
+    expect(report.findings.filter((finding) => finding.check === 'unreadable-objects')).toEqual([]);
+    const named = await quickDiagnose(await hubOn(store), { queues: ['orders'] });
+    expect(findingOf(named, 'unreadable-objects.scan-failed')).toMatchObject({ severity: 'info', evidence: { prefix: 'queues/orders/' } });
   });
 });

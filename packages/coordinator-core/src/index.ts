@@ -10,6 +10,8 @@ export { CoordinatorConfigError, DEFAULT_COORDINATOR_CONFIG, resolveCoordinatorC
 export type { CoordinatorConfig, GlobalCoordinatorOptions } from './config';
 export { LeaseElection, MAX_EPOCH_JUMP } from './lease-election';
 export type { CycleReport, LeaseElectionOptions } from './lease-election';
+export { EPOCH_LEDGER_FORMAT, readEpochLedger } from './epoch-ledger';
+export type { EpochLedgerRecord, EpochLedgerState } from './epoch-ledger';
 export { LEASE_RECORD_FORMAT, parseLeaseRecord } from './lease-record';
 export type { LeaseRecord, ParsedLeaseRecord } from './lease-record';
 export { assertValidNamespace, COORDINATOR_ROOT, InvalidNamespaceError, namespaceKeys, pluginElectionKeys } from './storage-keys';

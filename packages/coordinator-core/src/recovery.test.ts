@@ -3,6 +3,7 @@ import { MemoryStore, OutcomeUnknownError, type ObjectBody, type ObjectStore, ty
 import { waitUntil } from '@tooling/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveCoordinatorConfig } from './config';
+import { MAX_EPOCH, readEpochLedger } from './epoch-ledger';
 import { connect, type Hub } from './hub';
 import { LeaseElection } from './lease-election';
 import { parseLeaseRecord } from './lease-record';
@@ -68,6 +69,20 @@ describe('forceReelection (step by step, on manual clocks)', () => {
     await electionOn(store, 'gcs-a').election.runCycle();
     await store.put(KEYS.worker('gcs-old'), JSON.stringify({ format: 'baton.worker/v1', workerId: 'gcs-old', epoch: 9 }));
     expect((await forceReelection(store)).written?.epoch).toBe(10);
+  });
+
+  it('gets past out-of-domain epochs: a registration claiming one is ignored, a ledger holding one is replaced by compare-and-swap', async () => {
+    const store = new MemoryStore();
+    await electionOn(store, 'gcs-a').election.runCycle();
+    // A safe integer above 2^40: no term has it, so it must not become the reset's epoch floor.
+    await store.put(KEYS.worker('gcs-forged'), JSON.stringify({ format: 'baton.worker/v1', workerId: 'gcs-forged', epoch: MAX_EPOCH * 4 }));
+    await store.put(KEYS.epochLedger, JSON.stringify({ format: 'baton.epochs/v1', namespace: 'default', highestEpoch: MAX_EPOCH + 1, longestLeaseTimeout: 3000, reservedBy: 'x', reservedAt: 0 }));
+    const result = await forceReelection(store);
+    expect(result).toMatchObject({ outcome: 'reset', written: { epoch: 2 } });
+    expect(await readEpochLedger(store, KEYS.epochLedger)).toMatchObject({ kind: 'valid', record: { highestEpoch: 2 } });
+
+    await store.put(KEYS.state, JSON.stringify({ ...(await storedRecord(store)), epoch: MAX_EPOCH + 1 }));
+    expect((await clearCorruptedState(store)).written?.epoch).toBe(3);
   });
 
   it('is idempotent, and leaves a released record alone', async () => {
@@ -176,6 +191,45 @@ describe('clearCorruptedState', () => {
       const result = await clearCorruptedState(store, { leaseTimeout: 3000 });
       expect(result, `conditionalDelete: ${conditionalDelete}`).toMatchObject({ outcome: 'reset', removedRegistrations: [] });
       expect(new TextDecoder().decode((await inner.get(KEYS.worker('gcs-live')))?.body)).toBe(valid);
+    }
+  });
+
+  it('writes only conditionally: every PUT carries If-Match or If-None-Match, every DELETE If-Match or follows a re-read of that key', async () => {
+    for (const conditionalDelete of [true, false]) {
+      const inner = new MemoryStore();
+      const requests: string[] = [];
+      const store: ObjectStore = {
+        capabilities: { ...inner.capabilities, conditionalDelete },
+        description: 'recording requests',
+        get: (key, options) => {
+          requests.push(`get ${key}`);
+          return inner.get(key, options);
+        },
+        put: (key, body, options) => {
+          requests.push(`put ${key} ${options?.ifMatch === undefined ? (options?.ifNoneMatch === undefined ? 'plain' : 'if-none-match') : 'if-match'}`);
+          return inner.put(key, body, options);
+        },
+        delete: (key, options) => {
+          requests.push(`delete ${key} ${options?.ifMatch === undefined ? 'plain' : 'if-match'}`);
+          return inner.delete(key, options);
+        },
+        list: (options) => inner.list(options),
+      };
+      await electionOn(inner, 'gcs-a').election.runCycle();
+      // Two, so that the scan has read both before the first DELETE: a re-read shows in the order.
+      await inner.put(KEYS.worker('gcs-broken'), '{');
+      await inner.put(KEYS.worker('gcs-broken-2'), '[');
+      expect((await forceReelection(store)).outcome).toBe('reset');
+      await inner.put(KEYS.state, 'garbage');
+      expect((await clearCorruptedState(store)).removedRegistrations.sort()).toEqual(['gcs-broken', 'gcs-broken-2']);
+      expect(requests.filter((request) => request.startsWith('put ')).every((request) => !request.endsWith(' plain'))).toBe(true);
+      for (const [index, request] of requests.entries()) {
+        if (!request.startsWith('delete ') || request.endsWith(' if-match')) continue;
+        // An unconditional DELETE only where the store ignores If-Match, right after re-reading that key.
+        expect(conditionalDelete).toBe(false);
+        expect(requests[index - 1]).toBe(`get ${request.split(' ')[1] ?? ''}`);
+      }
+      expect(requests.some((request) => request.startsWith('delete '))).toBe(true);
     }
   });
 

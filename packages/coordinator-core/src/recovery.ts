@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isStorageError, listPages, writeConditionally, type ObjectStore, type StoredObject } from '@baton/storage';
 import { DEFAULT_COORDINATOR_CONFIG } from './config';
-import { ledgerEpoch, readEpochLedger, reserveEpoch } from './epoch-ledger';
+import { isEpochInDomain, ledgerEpoch, readEpochLedger, reserveEpoch } from './epoch-ledger';
 import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type LeaseRecord } from './lease-record';
 import { namespaceKeys, type NamespaceKeys } from './storage-keys';
 import { parseWorkerRecord } from './worker-registry';
@@ -258,7 +258,9 @@ async function readRegistrations(
       if (stored === undefined) continue;
       const record = parseWorkerRecord(stored.body);
       if (record === undefined) unparseable.push({ key: entry.key, etag: stored.etag });
-      else if (Number.isSafeInteger(record.epoch)) highestEpoch = Math.max(highestEpoch, record.epoch);
+      // An epoch outside the domain was not written by a term (the election ignores it too): it
+      // must not become the reset's floor, which no ledger reservation could then accept.
+      else if (isEpochInDomain(record.epoch)) highestEpoch = Math.max(highestEpoch, record.epoch);
     }
   }
   return { highestEpoch, unparseable };

@@ -32,8 +32,20 @@ export interface DiagnoseOptions {
   environment?: Partial<CoordinatorEnvironment>;
   /** Samples listeners, timers and memory (tests inject a scripted trend). */
   resourceSampler?: ResourceSampler;
-  /** At most this many keys are listed (and their records read) under `plg_coordinator_global/` for the collision check. Default 2000. */
+  /**
+   * At most this many keys are listed (and their records read) under `plg_coordinator_global/` for
+   * the collision check, and per folder by the epoch and unreadable-object checks. Default 2000.
+   */
   maxListedKeys?: number;
+  /**
+   * Plugins whose own lease (`plg_<plugin>/coordinator/`) to examine, besides the hub's plugins in
+   * process and the default plugin names of the queues and TTL collections found.
+   */
+  plugins?: readonly string[];
+  /** Queues to scan for unreadable objects, besides those found under `queues/`. */
+  queues?: readonly string[];
+  /** TTL collections to scan for unreadable objects, besides those found under `ttl/`. */
+  ttlCollections?: readonly string[];
   /** Aborts the diagnosis. */
   signal?: AbortSignal;
 }
@@ -78,6 +90,7 @@ export async function diagnose(hub: Hub, options: DiagnoseOptions = {}): Promise
     probe: options.probe ?? true,
     ...(options.dateHeaderUrl === undefined ? {} : { dateHeaderUrl: options.dateHeaderUrl }),
     maxListedKeys: options.maxListedKeys ?? 2000,
+    named: { plugins: options.plugins ?? [], queues: options.queues ?? [], ttlCollections: options.ttlCollections ?? [] },
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
 

@@ -10,6 +10,7 @@ import type {
   StartedCoordinator,
   WorkerRecord,
 } from '@baton/coordinator-core';
+import type { UnreadableObject } from '@baton/plugin';
 import type { ProbeReport } from '@baton/storage';
 import type { ResourceSample } from './resource-sampler';
 
@@ -105,6 +106,48 @@ export interface NamespaceFolder {
   registrations: { workerId: string; namespace?: string }[];
 }
 
+/** Whose records a coordinator folder holds: a namespace's global coordinator, or a plugin's lease. */
+export type EpochOwner = { namespace: string } | { plugin: string };
+
+/** An epoch as a stored coordinator object writes it, whatever its value (the checks judge it). */
+export interface StoredEpoch {
+  /** Whose folder it is in. */
+  owner: EpochOwner;
+  /** `lease`: `state.json`'s `epoch`; `ledger`: `epoch.json`'s `highestEpoch`; `registration`: a registration's `epoch`. */
+  kind: 'lease' | 'ledger' | 'registration';
+  /** The object's key. */
+  key: string;
+  /** The value as stored (any JSON; `undefined` when the field is missing). */
+  value: unknown;
+}
+
+/** The kinds of object the libraries set aside as unreadable, as `baton doctor` groups them. */
+export type UnreadableKind = 'queue-job-records' | 'queue-markers' | 'queue-journal' | 'ttl-records' | 'ttl-markers' | 'worker-keys';
+
+/** Unreadable objects of one kind in one queue, TTL collection or coordinator folder. */
+export interface UnreadableGroup {
+  /** The kind. */
+  kind: UnreadableKind;
+  /** The queue, collection, namespace (`namespace NAME`) or plugin lease (`plugin NAME`) they belong to. */
+  owner: string;
+  /** The folder scanned. */
+  prefix: string;
+  /** Every unreadable object found (the checks list the first few). */
+  objects: UnreadableObject[];
+  /** Whether the scan stopped at `maxListedKeys` (there may be more). */
+  truncated: boolean;
+}
+
+/** What was found in the objects the libraries read (their epochs, and what they set aside). */
+export interface StoredObjectsEvidence {
+  /** The epochs of the namespace's and of every known plugin lease's records and registrations. */
+  epochs: StoredEpoch[];
+  /** Unreadable objects, by kind and owner (only non-empty groups). */
+  unreadable: UnreadableGroup[];
+  /** Folders that could not be scanned, and why. */
+  errors: { prefix: string; error: DescribedError }[];
+}
+
 /** What the coordinator in this process looked like. */
 export interface InProcessEvidence {
   /** `hub.isConnected()`. */
@@ -151,6 +194,8 @@ export interface Evidence {
   folders: { folders: NamespaceFolder[]; truncated: boolean } | { error: DescribedError };
   /** What the coordinator in this process looked like, when one runs here. */
   inProcess?: InProcessEvidence;
+  /** Epochs of stored records, and the objects the libraries cannot read. */
+  storedObjects: StoredObjectsEvidence;
   /** Durations of every storage request diagnostics made, in milliseconds. */
   latenciesMs: number[];
   /** The sampling window. */

@@ -23,6 +23,7 @@ import {
   type StorageCall,
   type Thresholds,
 } from './evidence';
+import { gatherStoredObjects } from './gather-stored-objects';
 import type { ResourceSampler } from './resource-sampler';
 import { readDateHeader } from './store-clock';
 
@@ -50,8 +51,10 @@ export interface GatherOptions {
   probe: boolean;
   /** An HTTP(S) URL of the store whose `Date` header gives its clock. */
   dateHeaderUrl?: string;
-  /** At most this many keys are listed under `plg_coordinator_global/` for the collision check. */
+  /** At most this many keys are listed under `plg_coordinator_global/` for the collision check (and per listing of the stored-object scans). */
   maxListedKeys: number;
+  /** Plugin leases, queues and TTL collections to examine besides those found (see `DiagnoseOptions`). */
+  named: { plugins: readonly string[]; queues: readonly string[]; ttlCollections: readonly string[] };
   /** Aborts the gathering. */
   signal?: AbortSignal;
 }
@@ -116,6 +119,17 @@ export async function gatherEvidence(options: GatherOptions): Promise<Evidence> 
 
   const registrations = await readRegistrations(store, keys, { toStoreTime: (wall) => storeNow({ storeClock }, wall), uncertaintyMs: storeClock.uncertaintyMs + storeClock.timestampResolutionMs }, environment, signal);
   const folders = await readFolders(store, options.maxListedKeys, signal);
+  const storedObjects = await gatherStoredObjects({
+    store,
+    namespace: options.namespace,
+    registrations,
+    // In process, the hub names its plugins: their own leases are examined too.
+    plugins: [...options.named.plugins, ...(options.inProcess ? hub.plugins.keys() : [])],
+    queues: options.named.queues,
+    ttlCollections: options.named.ttlCollections,
+    maxKeys: options.maxListedKeys,
+    ...(signal === undefined ? {} : { signal }),
+  });
 
   let inProcess: InProcessEvidence | undefined;
   if (options.inProcess) {
@@ -141,6 +155,7 @@ export async function gatherEvidence(options: GatherOptions): Promise<Evidence> 
     samples,
     folders,
     ...(inProcess === undefined ? {} : { inProcess }),
+    storedObjects,
     latenciesMs: calls.map((call) => call.durationMs),
     window: options.window,
     finishedAtWall: environment.clock.wallNow(),

@@ -1,7 +1,7 @@
 /** How serious a finding is. `error` makes `baton doctor` exit 2, `warning` 1, `info` 0. */
 export type Severity = 'info' | 'warning' | 'error';
 
-/** The checks, one per section of the troubleshooting guide plus four storage checks. */
+/** The checks, one per section of the troubleshooting guide, four storage checks and three of the stored objects and recovery. */
 export type CheckId =
   | 'service-start'
   | 'multiple-leaders'
@@ -16,7 +16,10 @@ export type CheckId =
   | 'clock-skew'
   | 'storage-latency'
   | 'conditional-writes'
-  | 'write-read-consistency';
+  | 'write-read-consistency'
+  | 'epoch-domain'
+  | 'unreadable-objects'
+  | 'hand-edits';
 
 /** One problem a check found. */
 export interface Finding {

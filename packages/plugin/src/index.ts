@@ -14,3 +14,4 @@ export type { UnknownOption } from './unknown-option';
 export { isEpochInDomain, MAX_EPOCH } from './epoch-domain';
 export { CorruptObjectLog } from './corrupt-object-log';
 export type { CorruptObjectReport } from './corrupt-object-log';
+export type { UnreadableObject, UnreadableObjectScan } from './unreadable-object';

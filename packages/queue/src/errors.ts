@@ -142,9 +142,12 @@ export class ProcessorStoppedError extends QueueError {
 export class CorruptRecordError extends QueueError {
   /** The key of the record. */
   readonly key: string;
+  /** What is wrong with it (the validator's words, without the advice of the message). */
+  readonly reason: string;
 
   constructor(key: string, reason: string) {
     super('CORRUPT_RECORD', `The record at ${JSON.stringify(key)} is not a job this version can read: ${reason}. Inspect it; delete it if it is garbage.`);
     this.key = key;
+    this.reason = reason;
   }
 }

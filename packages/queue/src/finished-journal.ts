@@ -55,7 +55,7 @@ export async function takeFinishedJobs(
 }
 
 /** Whether the store's key rules accept `key` (listings may show foreign keys they refuse). */
-function isUsableKey(key: string): boolean {
+export function isUsableKey(key: string): boolean {
   try {
     assertValidKey(key, 'delete');
     return true;
@@ -66,7 +66,7 @@ function isUsableKey(key: string): boolean {
 }
 
 /** The entries of a journal object, or `undefined` when it is not one. */
-function parseFinishedJobs(body: string): FinishedJob[] | undefined {
+export function parseFinishedJobs(body: string): FinishedJob[] | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

@@ -25,5 +25,7 @@ export {
   StaleEpochError,
 } from './errors';
 export type { QueueErrorCode } from './errors';
-export { QueuePlugin } from './queue-plugin';
+export { defaultQueuePluginName, QueuePlugin } from './queue-plugin';
 export type { QueuePluginOptions } from './queue-plugin';
+export { findUnreadableQueueObjects } from './unreadable-objects';
+export type { UnreadableQueueObjectKind, UnreadableQueueObjectOptions } from './unreadable-objects';

@@ -108,6 +108,23 @@ export class QueueKeys {
     return name.slice(name.lastIndexOf('-') + 1);
   }
 
+  /**
+   * What is wrong with a key under the ready, delayed or dead index, or `undefined` for a marker
+   * this package writes (`ready/<999 - priority>-<availableAt>-<id>`, `delayed/<dueAt>-<id>`,
+   * `dead/<id>`). A malformed one is never a job's marker: workers and the leader delete it as stale.
+   */
+  markerProblem(key: string): string | undefined {
+    const patterns: [string, RegExp, string][] = [
+      [this.readyPrefix, /^\d{3}-\d{15}-[^-/]+$/, '<999 - priority>-<availableAt>-<job id>'],
+      [this.delayedPrefix, /^\d{15}-[^-/]+$/, '<dueAt>-<job id>'],
+      [this.deadPrefix, /^[^-/]+$/, '<job id>'],
+    ];
+    for (const [prefix, pattern, shape] of patterns) {
+      if (key.startsWith(prefix)) return pattern.test(key.slice(prefix.length)) ? undefined : `not a marker name this queue writes (${prefix.slice(this.root.length)}${shape})`;
+    }
+    return 'not under a marker index';
+  }
+
   /** The due time encoded in a delayed marker key, or `undefined` for a malformed key. */
   dueAtFromDelayedMarker(key: string): number | undefined {
     const match = /^(\d{15})-/.exec(key.slice(this.delayedPrefix.length));

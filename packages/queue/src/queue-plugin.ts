@@ -42,7 +42,7 @@ export class QueuePlugin implements HubPlugin {
 
   constructor(options: QueuePluginOptions = {}) {
     this.#options = options;
-    this.name = options.pluginName ?? (options.name === undefined || options.name === 'default' ? 'queue' : `queue-${options.name}`);
+    this.name = options.pluginName ?? defaultQueuePluginName(options.name ?? 'default');
     this.namespace = options.namespace ?? 'default';
     this.coordinationMode = options.coordinationMode ?? 'global';
   }
@@ -145,4 +145,12 @@ export class QueuePlugin implements HubPlugin {
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) throw new AggregateError(failures, `${failures.length} queue leader duties failed`);
   }
+}
+
+/**
+ * The hub plugin name of queue `name` when no `pluginName` is given: `queue` for the `default`
+ * queue, else `queue-<name>` (its own election, in per-plugin mode, is at `plg_<that>/coordinator/`).
+ */
+export function defaultQueuePluginName(name: string): string {
+  return name === 'default' ? 'queue' : `queue-${name}`;
 }

@@ -100,10 +100,13 @@ export class CorruptRecordError extends TTLError {
   readonly etag: string | undefined;
   /** Whether it is a record in another version's format (`baton.ttl/<n>`), rather than garbage. */
   readonly otherVersion: boolean;
+  /** What is wrong with it (the validator's words, without the advice of the message). */
+  readonly reason: string;
 
   constructor(key: string, reason: string, options: { etag?: string; otherVersion?: boolean } = {}) {
     super('CORRUPT_RECORD', `The object at ${JSON.stringify(key)} is not a TTL record this version can read: ${reason}. Inspect it; delete it if it is garbage.`);
     this.key = key;
+    this.reason = reason;
     this.etag = options.etag;
     this.otherVersion = options.otherVersion ?? false;
   }
@@ -116,9 +119,12 @@ export class CorruptRecordError extends TTLError {
 export class CorruptMarkerError extends TTLError {
   /** The key of the object. */
   readonly key: string;
+  /** What is wrong with it (without the advice of the message). */
+  readonly reason: string;
 
   constructor(key: string, reason: string) {
     super('CORRUPT_MARKER', `The object at ${JSON.stringify(key)} is not a due marker this version wrote: ${reason}. The sweep skips it; delete it if nothing of yours wrote it.`);
     this.key = key;
+    this.reason = reason;
   }
 }

@@ -1,6 +1,6 @@
 export { TTLCollection } from './ttl-collection';
 export type { ExpiryOptions, TTLEntry, TTLEventName, TTLEvents } from './ttl-collection';
-export { TTLPlugin } from './ttl-plugin';
+export { defaultTTLPluginName, TTLPlugin } from './ttl-plugin';
 export type { TTLPluginOptions } from './ttl-plugin';
 export type { ExpiredRecord, ExpiryCallback, ExpiryCallbackContext, ExpiryDecision, ExpiryStrategy, TTLCollectionOptions } from './ttl-options';
 export { MAX_TTL_MS } from './ttl-options';
@@ -21,3 +21,5 @@ export {
   TTLError,
 } from './errors';
 export type { TTLErrorCode } from './errors';
+export { findUnreadableTTLObjects } from './unreadable-objects';
+export type { UnreadableTTLObjectKind, UnreadableTTLObjectOptions } from './unreadable-objects';

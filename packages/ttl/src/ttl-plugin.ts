@@ -50,7 +50,7 @@ export class TTLPlugin implements HubPlugin {
     assertKnownOptionNames(options, TTL_PLUGIN_OPTION_NAMES);
     this.#options = options;
     const collection = options.collection ?? 'default';
-    this.name = options.pluginName ?? (collection === 'default' ? 'ttl' : `ttl-${collection}`);
+    this.name = options.pluginName ?? defaultTTLPluginName(collection);
     this.namespace = options.namespace ?? 'default';
     this.coordinationMode = options.coordinationMode ?? 'global';
   }
@@ -129,4 +129,13 @@ export class TTLPlugin implements HubPlugin {
     const report = await this.collection.sweep({ epoch, signal });
     for (const listener of this.#sweepListeners) listener({ ...report, epoch });
   }
+}
+
+/**
+ * The hub plugin name of TTL collection `collection` when no `pluginName` is given: `ttl` for the
+ * `default` collection, else `ttl-<collection>` (its own election, in per-plugin mode, is at
+ * `plg_<that>/coordinator/`).
+ */
+export function defaultTTLPluginName(collection: string): string {
+  return collection === 'default' ? 'ttl' : `ttl-${collection}`;
 }

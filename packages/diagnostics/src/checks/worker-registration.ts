@@ -78,8 +78,9 @@ export const workerRegistrationCheck: Check = {
           'unreadable',
           'warning',
           `${unreadable.length} registration(s) cannot be parsed`,
-          { keys: unreadable.map((registration) => registration.key) },
-          'Remove them with `baton reset-leader --yes` (it clears corrupted state); live workers re-register',
+          // The first ten: a namespace flooded with garbage must not flood the report.
+          { count: unreadable.length, keys: unreadable.slice(0, 10).map((registration) => registration.key) },
+          'Remove them with `baton clear-corrupted --yes` (deletes each only as read, leaves a valid lease alone); live workers re-register',
         ),
       );
     }

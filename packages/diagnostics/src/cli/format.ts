@@ -19,6 +19,9 @@ export function formatReport(report: DiagnosticReport): string {
   if (report.findings.length > 0) lines.push('', 'Findings:');
   for (const finding of report.findings) {
     lines.push('', `  ${MARK[finding.severity]} [${finding.severity}] ${finding.id}`, `    ${finding.summary}`, `    Fix: ${finding.fix}`);
+    // The keys a finding names are what an operator acts on: printed whole, never cut with the evidence.
+    const keys = finding.evidence.keys;
+    if (Array.isArray(keys) && keys.length > 0) lines.push(`    Keys: ${keys.map(String).join(', ')}`);
     const evidence = JSON.stringify(finding.evidence);
     if (evidence !== '{}') lines.push(`    Evidence: ${evidence.length > 400 ? `${evidence.slice(0, 400)}…` : evidence}`);
   }
@@ -86,7 +89,13 @@ export function formatRecovery(result: RecoveryResult): string {
     case 'already-reset':
       return `Nothing to reset: the lease of namespace ${result.namespace} is already reset (${result.previous?.leader ?? ''}); a worker takes over after leaseTimeout.\n`;
     case 'nothing-to-clear':
-      return `Nothing to reset in namespace ${result.namespace}: there is no lease record.\n`;
+      return [
+        result.previous === null
+          ? `Nothing to reset in namespace ${result.namespace}: there is no lease record.`
+          : `The lease record of namespace ${result.namespace} is valid (${result.previous.leader ?? 'released'}, epoch ${result.previous.epoch}): left alone.`,
+        ...(result.removedRegistrations.length > 0 ? [`Removed unreadable registrations: ${result.removedRegistrations.join(', ')}`] : []),
+        '',
+      ].join('\n');
   }
 }
 

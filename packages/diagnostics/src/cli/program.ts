@@ -1,4 +1,4 @@
-import { clearCorruptedState, forceReelection, RecoveryError, type GlobalCoordinatorOptions, type RecoveryResult } from '@baton/coordinator-core';
+import { clearCorruptedState, forceReelection, pluginElectionKeys, RecoveryError, type GlobalCoordinatorOptions, type RecoveryOptions, type RecoveryResult } from '@baton/coordinator-core';
 import { parseConnectionString } from '@baton/storage';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Registry } from 'prom-client';
@@ -80,13 +80,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--samples <n>', 'samples over the window', wholeNumber, 5)
     .option('--no-probe', 'skip the conditional-write probe')
     .option('--bundle', 'print the diagnostics bundle for an issue report (implies --json)')
-    .action(async (flags: ConnectionFlags & { window: number; samples: number; probe: boolean; bundle?: boolean }) => {
+    .option('--plugin <name...>', "plugins whose own lease to examine too (those of the queues and TTL collections found are)")
+    .option('--queue <name...>', 'queues to scan for unreadable objects besides those found under queues/')
+    .option('--ttl <collection...>', 'TTL collections to scan besides those found under ttl/')
+    .action(async (flags: ConnectionFlags & { window: number; samples: number; probe: boolean; bundle?: boolean; plugin?: string[]; queue?: string[]; ttl?: string[] }) => {
       await withHub(flags, async ({ hub, dateHeaderUrl }) => {
         const report = await diagnose(hub, {
           namespace: flags.namespace,
           windowMs: flags.window,
           samples: flags.samples,
           probe: flags.probe,
+          plugins: flags.plugin ?? [],
+          queues: flags.queue ?? [],
+          ttlCollections: flags.ttl ?? [],
           ...(dateHeaderUrl === undefined ? {} : { dateHeaderUrl }),
         });
         if (flags.bundle === true) {
@@ -123,15 +129,33 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('end the current term safely (CAS with an epoch bump; a corrupted record is replaced too)')
     .option('--yes', 'really reset (required)')
     .option('--operator <name>', 'who resets (recorded in the lease record)', 'operator')
-    .action(async (flags: ConnectionFlags & { yes?: boolean; operator: string }) => {
+    .option('--plugin <name>', "reset this plugin's own lease (plg_<plugin>/coordinator/) instead of the namespace's")
+    .action(async (flags: ConnectionFlags & { yes?: boolean; operator: string; plugin?: string }) => {
       if (flags.yes !== true) {
         throw new UsageError(
           'reset-leader ends the current leader\'s term: pass --yes to confirm. (It is safe: the leader stops at its next renewal and nobody takes over before a full leaseTimeout.)',
         );
       }
       await withHub(flags, async ({ hub }) => {
-        const options = { namespace: flags.namespace, operator: flags.operator, leaseTimeout: hub.config.leaseTimeout };
+        // A plugin's lease records name the plugin as their namespace, under the plugin's own keys.
+        const target = flags.plugin === undefined ? { namespace: flags.namespace } : { namespace: flags.plugin, keys: pluginElectionKeys(flags.plugin) };
+        const options = { ...target, operator: flags.operator, leaseTimeout: hub.config.leaseTimeout };
         const result = await resetWithRetries(hub, options);
+        if (flags.json === true) json({ format: 'baton.reset/v1', ...result });
+        else out(formatRecovery(result));
+      });
+    });
+
+  connected(program.command('clear-corrupted'))
+    .description("the guide's Corrupted State recovery, safely: replaces an unparseable lease record (CAS, epoch above every registered one) and removes unparseable registrations as read; a valid lease is left alone")
+    .option('--yes', 'really clear (required)')
+    .option('--operator <name>', 'who clears (recorded in a replacement lease record)', 'operator')
+    .option('--plugin <name>', "clear this plugin's own lease folder (plg_<plugin>/coordinator/) instead of the namespace's")
+    .action(async (flags: ConnectionFlags & { yes?: boolean; operator: string; plugin?: string }) => {
+      if (flags.yes !== true) throw new UsageError('clear-corrupted replaces an unreadable lease record and removes unreadable registrations: pass --yes to confirm.');
+      await withHub(flags, async ({ hub }) => {
+        const target = flags.plugin === undefined ? { namespace: flags.namespace } : { namespace: flags.plugin, keys: pluginElectionKeys(flags.plugin) };
+        const result = await clearCorruptedState(hub.client, { ...target, operator: flags.operator, leaseTimeout: hub.config.leaseTimeout });
         if (flags.json === true) json({ format: 'baton.reset/v1', ...result });
         else out(formatRecovery(result));
       });
@@ -220,7 +244,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
  * compare-and-swap can lose to a renewal between the read and the write: each retry reads anew,
  * which is as safe as the first attempt.
  */
-async function resetWithRetries(hub: OpenedHub['hub'], options: { namespace: string; operator: string; leaseTimeout: number }): Promise<RecoveryResult> {
+async function resetWithRetries(hub: OpenedHub['hub'], options: RecoveryOptions & { namespace: string }): Promise<RecoveryResult> {
   const attempts = 5;
   for (let attempt = 1; ; attempt += 1) {
     try {

@@ -51,7 +51,7 @@ afterEach(async () => {
   await Promise.all(clusters.splice(0).map((cluster) => cluster.stopAll()));
   for (const store of stores.splice(0)) (store as { destroy?: () => void }).destroy?.();
 });
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => process.env.KEEP_SCRATCH ? undefined : rmSync(scratch, { recursive: true, force: true }));
 
 /** 15 zero-padded digits, as the queue and TTL write times into keys. */
 const pad = (wallMs: number): string => String(Math.floor(wallMs)).padStart(15, '0');
@@ -120,8 +120,6 @@ function badInputTests(backend: Backend): void {
     await backend.putForeign(run, backslash, '{"written":"by another tool"}');
     planted.push({ kind: '13 foreign object with a backslash in finished/', key: backslash, reportedBy: 'queue' });
     await plant('13 garbage completion journal object', `${QUEUE_ROOT}finished/${pad(now)}-garbage00000.json`, '{"format":"baton.queue.finished/1","jobs":[["x"', 'queue');
-    await plant('14 foreign *.json in workers/', `${WORKERS_PREFIX}foreign.json`, JSON.stringify({ format: 'someone-else/v3', owner: 'ops' }));
-    await plant('14 garbage registration in workers/', `${WORKERS_PREFIX}garbage.json`, 'garbage');
     const dueNow = (recordKey: string): string => `${TTL_ROOT}due/minute/${pad(Math.floor((now - 1000) / 60_000) * 60_000)}/${pad(now - 1000)}-${recordKey}/planted`;
     await plant('TTL garbage record', `${TTL_ROOT}records/garbage`, 'garbage', 'ttl');
     await store.put(dueNow('garbage'), '');
@@ -147,14 +145,17 @@ function badInputTests(backend: Backend): void {
     await enqueue(10, QUICK);
 
     // A garbage lease record: the leader loses its term, and a worker replaces the record after leaseTimeout.
+    // With a foreign and a garbage registration: the leader prunes them as stale workers (after
+    // workerTimeout, with a warning), so diagnose() looks at once, while they are there.
+    await plant('14 foreign *.json in workers/', `${WORKERS_PREFIX}foreign.json`, JSON.stringify({ format: 'someone-else/v3', owner: 'ops' }));
+    await plant('14 garbage registration in workers/', `${WORKERS_PREFIX}garbage.json`, 'garbage');
     const garbageAt = process.hrtime.bigint();
     await store.put(STATE_KEY, 'garbage');
     planted.push({ kind: '14 garbage state.json', key: STATE_KEY });
-    const hub = await openHub(url);
-    let stateFinding: boolean;
+    const hub = await openHub(url, { globalCoordinator: TIMINGS });
+    let diagnosed: string;
     try {
-      const report = await diagnose(hub.hub, { windowMs: 0, samples: 1, probe: false });
-      stateFinding = report.findings.some((finding) => finding.id === 'leadership-transfer.corrupted-record' && JSON.stringify(finding.evidence).includes(STATE_KEY));
+      diagnosed = JSON.stringify((await diagnose(hub.hub, { windowMs: 0, samples: 1, probe: false })).findings);
     } finally {
       await hub.close();
     }
@@ -189,7 +190,7 @@ function badInputTests(backend: Backend): void {
     expect(events.filter((event) => event.type === 'start' && event.id.startsWith('planted'))).toEqual([]);
 
     // The sweep expired every good TTL record, past the garbage ones and the foreign markers.
-    await cluster.waitFor('every good TTL record swept', 15_000, () => (cluster.workers.some((worker) => worker.events.some((event) => event.type === 'swept' && event.expired > 0)) ? true : undefined));
+    // (By the store, not by sweep reports: a sweep cut short by a change of leader expires records without reporting.)
     await waitUntilGone(store, sessions.map((key) => `${TTL_ROOT}records/${key}`), 15_000);
 
     // Every bad object the plugins meet is reported once per version: an event and a warning naming its key.
@@ -199,8 +200,16 @@ function badInputTests(backend: Backend): void {
       expect(corrupt.length, `record:corrupt events for ${object.kind} (${object.key})`).toBeGreaterThan(0);
       expect(reported.some((event) => event.type === 'warning' && event.message.includes(object.key)), `a warning naming ${object.key}`).toBe(true);
     }
-    const metrics = reported.findLast((event) => event.type === 'swept' && event.corruptMetrics.records + event.corruptMetrics.markers > 0);
-    expect(metrics?.type === 'swept' ? metrics.corruptMetrics : undefined, 'the TTL corrupt metrics of a leader that met them').toMatchObject({ records: 2 });
+    // The TTL's corrupt metrics are per process: summed over each process's latest report (a new leader meets the foreign markers again).
+    const totals = { records: 0, markers: 0 };
+    for (const worker of cluster.workers) {
+      const latest = reported.findLast((event) => event.type === 'swept' && event.pid === worker.pid);
+      if (latest?.type !== 'swept') continue;
+      totals.records += latest.corruptMetrics.records;
+      totals.markers += latest.corruptMetrics.markers;
+    }
+    expect(totals.records, 'TTL records counted as corrupt').toBeGreaterThanOrEqual(2);
+    expect(totals.markers, 'TTL markers counted as corrupt').toBeGreaterThanOrEqual(2);
     // Garbage records are kept for inspection; the garbage journal object was deleted with the journal.
     expect(await store.get(`${QUEUE_ROOT}jobs/plantedgarbage.json`)).toBeDefined();
     expect(await store.get(`${TTL_ROOT}records/garbage`)).toBeDefined();
@@ -217,14 +226,13 @@ function badInputTests(backend: Backend): void {
     expect(leaders.size).toBe(1);
     expect(live.map((worker) => worker.workerId)).toContain([...leaders][0]);
 
-    // `baton doctor` on the store as it is now (the lease record was replaced by then).
+    // diagnose() named the coordinator's bad objects while they were there; `baton doctor` runs on the store as it is now.
+    const names = (findings: string, key: string): boolean => findings.includes(JSON.stringify(key).slice(1, -1));
+    for (const key of [STATE_KEY, `${WORKERS_PREFIX}foreign.json`, `${WORKERS_PREFIX}garbage.json`]) expect(names(diagnosed, key), `diagnose() names ${key}: ${diagnosed}`).toBe(true);
     const doctor = await runDoctor(url);
-    const findings = JSON.stringify(doctor.report.findings ?? []);
-    const reportedByDoctor = (key: string): boolean => findings.includes(JSON.stringify(key).slice(1, -1));
-    expect(reportedByDoctor(`${WORKERS_PREFIX}foreign.json`), 'doctor names the foreign registration').toBe(true);
-    expect(reportedByDoctor(`${WORKERS_PREFIX}garbage.json`), 'doctor names the garbage registration').toBe(true);
-    expect(stateFinding, 'diagnose() named the garbage state.json while it was there').toBe(true);
-    const unreported = planted.filter((object) => object.key !== STATE_KEY && !reportedByDoctor(object.key));
+    expect(doctor.exitCode, 'baton doctor exit code').toBeLessThan(2);
+    const doctorFindings = JSON.stringify(doctor.report.findings ?? []);
+    const unreported = planted.filter((object) => !names(diagnosed, object.key) && !names(doctorFindings, object.key));
 
     // No process crashed: the survivors exit 0 on SIGTERM, and nobody reported a fatal error.
     expect(events.filter((event) => event.type === 'fatal')).toEqual([]);
@@ -236,7 +244,7 @@ function badInputTests(backend: Backend): void {
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
     console.log(
       `[${backend.name}] ${good.length} good jobs completed once each (${held.length} re-run after kill -9), ${planted.length} bad objects planted, leader epochs ${afterGarbage.epoch} → ${afterExtreme.epoch}, ${seconds} s; ` +
-        `doctor (exit ${doctor.exitCode}) does not name: ${unreported.map((object) => object.kind).join('; ') || 'none'}`,
+        `diagnose()/baton doctor (exit ${doctor.exitCode}) do not name: ${unreported.map((object) => object.kind).join('; ') || 'none'}`,
     );
   });
 

@@ -15,11 +15,11 @@ import { createStore, type ObjectStore } from '@baton/storage';
 import { Queue } from '@baton/queue';
 import { TTLCollection } from '@baton/ttl';
 import { createTestBucket, putRawObject, s3TestTarget, type TestBucket } from '@tooling/s3-test-server/target';
-import { s3ConnectionString } from '@tooling/test-support';
+import { readEventFile, s3ConnectionString } from '@tooling/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { diagnose } from './diagnose';
 import { openHub } from './open-hub';
-import { BadInputCluster, type BadInputClusterWorker, type BadInputJob, type BadInputWorkerConfig, type BadInputWorkerEvent } from './fixtures/bad-input-cluster';
+import { BadInputCluster, type BadInputJob, type BadInputWorkerConfig, type BadInputWorkerEvent } from './fixtures/bad-input-cluster';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const TIMINGS = { heartbeatInterval: 100, leaseTimeout: 1000, workerTimeout: 1500 };
@@ -136,12 +136,15 @@ function badInputTests(backend: Backend): void {
 
     // kill -9 of a follower holding a long job: the leader must take the job back.
     const leader = await cluster.waitFor('a leader', 10_000, () => cluster.leader());
-    const victim = await cluster.waitFor('a follower mid-way through a long job', 15_000, () =>
-      cluster.workers.find((worker) => worker !== leader && !worker.exited && inFlight(worker).some((id) => long.includes(id))),
+    // Caught early in a 3 s first attempt, so that the kill lands mid-job, not as it completes.
+    const victim = await cluster.waitFor('a follower early in a long job', 15_000, () =>
+      cluster.workers.find((worker) => worker !== leader && !worker.exited && inFlight(worker, LONG_JOB_EARLY_NS).some((id) => long.includes(id))),
     );
-    const held = inFlight(victim).filter((id) => long.includes(id));
     cluster.signal(victim, 'SIGKILL');
     await victim.exit;
+    // What it held, by its own file (a completion may have been on its way over IPC).
+    const held = inFlight({ events: readEventFile<BadInputWorkerEvent>(victim.eventsFile) }).filter((id) => long.includes(id));
+    expect(held.length, 'long jobs the killed worker held').toBeGreaterThan(0);
     await enqueue(10, QUICK);
 
     // A garbage lease record: the leader loses its term, and a worker replaces the record after leaseTimeout.
@@ -268,10 +271,16 @@ function badInputTests(backend: Backend): void {
   });
 }
 
-/** The ids a worker started and had not completed (by its IPC events). */
-function inFlight(worker: BadInputClusterWorker): string[] {
+/** How recently a long job must have started for a kill to land mid-job. */
+const LONG_JOB_EARLY_NS = 1_500_000_000n;
+
+/** The ids a worker started and had not completed (by its events), only those started within `withinNs` if given. */
+function inFlight(worker: { events: readonly BadInputWorkerEvent[] }, withinNs?: bigint): string[] {
+  const now = process.hrtime.bigint();
   const done = new Set(worker.events.flatMap((event) => (event.type === 'completed' ? [`${event.id}/${event.attempt}`] : [])));
-  return worker.events.flatMap((event) => (event.type === 'start' && !done.has(`${event.id}/${event.attempt}`) ? [event.id] : []));
+  return worker.events.flatMap((event) =>
+    event.type === 'start' && !done.has(`${event.id}/${event.attempt}`) && (withinNs === undefined || now - BigInt(event.t) < withinNs) ? [event.id] : [],
+  );
 }
 
 /** How many events of `type` each job has. */

@@ -51,7 +51,7 @@ afterEach(async () => {
   await Promise.all(clusters.splice(0).map((cluster) => cluster.stopAll()));
   for (const store of stores.splice(0)) (store as { destroy?: () => void }).destroy?.();
 });
-afterAll(() => process.env.KEEP_SCRATCH ? undefined : rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** 15 zero-padded digits, as the queue and TTL write times into keys. */
 const pad = (wallMs: number): string => String(Math.floor(wallMs)).padStart(15, '0');
@@ -232,13 +232,15 @@ function badInputTests(backend: Backend): void {
       const latest = live.map((worker) => worker.events.findLast((event) => event.type === 'leader' && BigInt(event.t) > askedAt));
       return latest.every((event) => event !== undefined) ? latest : undefined;
     });
-    const leaders = new Set(answers.map((event) => (event?.type === 'leader' ? event.leader : undefined)));
+    const leaders = new Set(answers.map((event) => (event.type === 'leader' ? event.leader : undefined)));
     expect(leaders.size).toBe(1);
     expect(live.map((worker) => worker.workerId)).toContain([...leaders][0]);
 
     // diagnose() named the coordinator's bad objects while they were there; `baton doctor` runs on the store as it is now.
     const names = (findings: string, key: string): boolean => findings.includes(JSON.stringify(key).slice(1, -1));
     for (const key of [STATE_KEY, `${WORKERS_PREFIX}foreign.json`, `${WORKERS_PREFIX}garbage.json`]) expect(names(diagnosed, key), `diagnose() names ${key}: ${diagnosed}`).toBe(true);
+    const diagnosedIds = (JSON.parse(diagnosed) as { id: string }[]).map((finding) => finding.id);
+    expect(diagnosedIds).toEqual(expect.arrayContaining(['leadership-transfer.corrupted-record', 'worker-registration.unreadable']));
     const doctor = await runDoctor(url);
     const doctorFindings = JSON.stringify(doctor.report.findings ?? []);
     const doctorErrors = (doctor.report.findings ?? []).flatMap((finding) => ((finding as { severity?: string }).severity === 'error' ? [(finding as { id?: string }).id] : []));

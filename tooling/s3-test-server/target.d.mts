@@ -41,3 +41,6 @@ export declare function createTestClient(target: S3TestConnection): S3Client;
 
 /** Creates a uniquely named bucket; its `remove()` empties and deletes it. */
 export declare function createTestBucket(target: S3TestConnection, options?: { namePrefix?: string }): Promise<TestBucket>;
+
+/** Writes `body` at `key` (the full object key) with a plain PutObject, around baton's key rules: how tests plant objects another tool may leave, such as a key with a backslash. */
+export declare function putRawObject(target: S3TestConnection, bucket: string, key: string, body: string): Promise<void>;

@@ -5,6 +5,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
@@ -63,6 +64,26 @@ export async function createTestBucket(target, options = {}) {
       client.destroy();
     },
   };
+}
+
+/**
+ * Writes `body` at `key` in `bucket` with a plain PutObject, around every rule of baton's stores:
+ * how tests plant the objects another tool may leave in a bucket (a key with a backslash, say)
+ * that an `S3Store` refuses to write.
+ *
+ * @param {S3TestConnection} target
+ * @param {string} bucket
+ * @param {string} key the full object key (any store prefix included)
+ * @param {string} body
+ * @returns {Promise<void>}
+ */
+export async function putRawObject(target, bucket, key, body) {
+  const client = createTestClient(target);
+  try {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  } finally {
+    client.destroy();
+  }
 }
 
 /**

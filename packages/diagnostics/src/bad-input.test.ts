@@ -267,6 +267,7 @@ function badInputTests(backend: Backend): void {
     const doctorFindings = JSON.stringify(doctor.report.findings ?? []);
     const doctorErrors = (doctor.report.findings ?? []).flatMap((finding) => ((finding as { severity?: string }).severity === 'error' ? [(finding as { id?: string }).id] : []));
     const unreported = planted.filter((object) => !names(diagnosed, object.key) && !names(doctorFindings, object.key));
+    expect(unreported.map((object) => `${object.kind} (${object.key})`), 'every planted object is named by diagnose() or baton doctor').toEqual([]);
 
     // No process crashed: the survivors exit 0 on SIGTERM, and nobody reported a fatal error.
     expect(events.filter((event) => event.type === 'fatal')).toEqual([]);

@@ -1,5 +1,6 @@
 // @ts-check
 import { defineConfig } from 'vitest/config';
+import { TEST_REPORT_FILE } from './test-report-summary.js';
 
 /**
  * The test configuration every package uses: tests live beside the code (`src/**\/*.test.ts`),
@@ -16,9 +17,9 @@ export function createTestConfig(options = {}) {
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: 120_000,
       globalSetup: options.globalSetup ?? [],
-      // The JSON report lets .ci/run add up every package's results into one closing line.
+      // The JSON report lets .ci/run judge every package's results (summarizeTestReports).
       reporters: ['default', 'json'],
-      outputFile: { json: 'test-results.json' },
+      outputFile: { json: TEST_REPORT_FILE },
       // The AWS SDK warns on every import that its 2027 releases need Node 22; we pin a release that supports 20.
       env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     },

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { TestContext } from 'vitest';
 
 /** What is needed to reach an S3 endpoint: an `S3TestTarget`, or a started `S3TestServer`. */
 export interface S3TestConnection {
@@ -33,8 +34,26 @@ declare module 'vitest' {
   }
 }
 
-/** The S3 endpoint the globalSetup provided, or `undefined` when there is none: use `describe.skipIf(!target)`. */
+/** The package's vitest config does not run the globalSetup that provides the S3 target (thrown in CI only). */
+export declare class S3TestTargetError extends Error {
+  constructor(message: string);
+  /** Always `GLOBAL_SETUP_MISSING`. */
+  readonly code: 'GLOBAL_SETUP_MISSING';
+}
+
+/**
+ * The S3 endpoint the globalSetup provided, or `undefined` when Ceph could not be started outside
+ * CI: use `describe.skipIf(!target)`. Without the globalSetup configured it warns, or in CI throws.
+ *
+ * @throws {S3TestTargetError} in CI, when the package's vitest config lacks the globalSetup.
+ */
 export declare function s3TestTarget(): S3TestTarget | undefined;
+
+/**
+ * Skips the running test with a warning naming it and `reason`, unless `target` is the throwaway
+ * Ceph RGW the globalSetup started (`managed`). For tests of RGW's own replies.
+ */
+export declare function skipUnlessManagedServer(context: TestContext, target: S3TestTarget, reason: string): void;
 
 /** An S3 client for `target` configured as RGW needs (path-style, checksums only when required). */
 export declare function createTestClient(target: S3TestConnection): S3Client;

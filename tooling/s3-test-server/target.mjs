@@ -1,5 +1,6 @@
 // @ts-check
 import { randomBytes } from 'node:crypto';
+import process from 'node:process';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -8,6 +9,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { isContinuousIntegration } from '@tooling/build-config/continuous-integration';
 import { inject } from 'vitest';
 
 /** @typedef {import('./target.d.mts').S3TestTarget} S3TestTarget */
@@ -15,14 +17,59 @@ import { inject } from 'vitest';
 /** @typedef {import('./target.d.mts').S3TestConnection} S3TestConnection */
 
 /**
+ * A test file asked for the S3 endpoint, but its package's vitest config does not run the
+ * globalSetup that provides it. `code` is `GLOBAL_SETUP_MISSING`.
+ */
+export class S3TestTargetError extends Error {
+  /**
+   * @param {string} message
+   */
+  constructor(message) {
+    super(message);
+    this.name = 'S3TestTargetError';
+    /** Why no target could be given. */
+    this.code = /** @type {const} */ ('GLOBAL_SETUP_MISSING');
+  }
+}
+
+/**
  * The S3 endpoint the `@tooling/s3-test-server/vitest-global-setup` provided, or `undefined`
- * when there is none (Ceph missing outside CI, or the globalSetup not configured). Use it as
- * `describe.skipIf(!target)`.
+ * when Ceph could not be started outside CI. Use it as `describe.skipIf(!target)`.
+ *
+ * A package whose vitest config lacks the globalSetup would skip its S3 suites without a word:
+ * in CI (see `isContinuousIntegration`) that throws, elsewhere it prints a warning and returns
+ * `undefined`.
  *
  * @returns {S3TestTarget | undefined}
+ * @throws {S3TestTargetError} in CI, when the globalSetup is not configured
  */
 export function s3TestTarget() {
-  return inject('s3') ?? undefined;
+  const provided = inject('s3');
+  // null: the globalSetup ran and could not start Ceph (it has printed why, or failed in CI).
+  if (provided !== undefined) return provided ?? undefined;
+  const problem =
+    "No S3 test target: this package's vitest config does not run @tooling/s3-test-server/vitest-global-setup, so its S3 tests would be skipped. " +
+    "Add it: createTestConfig({ globalSetup: ['@tooling/s3-test-server/vitest-global-setup'] }).";
+  if (isContinuousIntegration()) throw new S3TestTargetError(`${problem} In CI this is an error instead of a skip.`);
+  process.stderr.write(`\n!! S3 TESTS WILL BE SKIPPED. ${problem}\n\n`);
+  return undefined;
+}
+
+/**
+ * Skips the running test, with a warning on stderr naming it and saying why, unless `target` is
+ * the throwaway Ceph RGW the globalSetup started itself (`managed`). For tests of RGW's own
+ * replies: an `S3_TEST_ENDPOINT` may be another S3 implementation. In CI the skip fails the run
+ * (`.ci/summarize-tests.mjs` allows no such skip), which is right: CI always uses the managed RGW.
+ *
+ * @param {import('vitest').TestContext} context the running test's context
+ * @param {S3TestTarget} target
+ * @param {string} reason why the test needs Ceph RGW itself
+ */
+export function skipUnlessManagedServer(context, target, reason) {
+  if (target.managed) return;
+  const note = `needs the throwaway Ceph RGW, but S3_TEST_ENDPOINT points at ${target.endpoint}: ${reason}`;
+  process.stderr.write(`\n!! SKIPPED "${context.task.fullTestName}": ${note}\n\n`);
+  context.skip(note);
 }
 
 /**

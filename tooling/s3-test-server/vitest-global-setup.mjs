@@ -1,5 +1,6 @@
 // @ts-check
 import process from 'node:process';
+import { isContinuousIntegration } from '@tooling/build-config/continuous-integration';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY, S3TestServerError, startS3TestServer } from './index.mjs';
 
 /** @typedef {import('./target.d.mts').S3TestTarget} S3TestTarget */
@@ -12,9 +13,9 @@ import { DEFAULT_ACCESS_KEY_ID, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY, S3Tes
  *   `S3_TEST_REGION` (defaults: `baton`, `baton-secret`, `us-east-1`), e.g. from `pnpm s3:up`;
  * - otherwise a throwaway Ceph RGW on free ports, stopped (by pid) at teardown.
  *
- * When Ceph cannot be started, CI (`CI=true`) fails the run: S3 tests must never be skipped there
- * without anyone noticing. Elsewhere it prints a loud warning and provides `null`, so suites
- * written with `describe.skipIf(!target)` skip.
+ * When Ceph cannot be started, CI (`CI` set to anything but `''`, `0` or `false`) fails the run:
+ * S3 tests must never be skipped there without anyone noticing. Elsewhere it prints a loud
+ * warning and provides `null`, so suites written with `describe.skipIf(!target)` skip.
  *
  * @param {import('vitest/node').TestProject} project
  * @returns {Promise<() => Promise<void>>} the teardown
@@ -40,9 +41,9 @@ export default async function setup(project) {
     server = await startS3TestServer();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    if (process.env.CI === 'true') {
+    if (isContinuousIntegration()) {
       throw new S3TestServerError(
-        `CI=true and the S3 test server could not be started, so the S3 tests cannot run; failing instead of skipping them.\n` +
+        `CI=${process.env.CI ?? ''} and the S3 test server could not be started, so the S3 tests cannot run; failing instead of skipping them.\n` +
           `Install Ceph (apt-get install radosgw ceph-mon ceph-osd) in .ci/run, or set S3_TEST_ENDPOINT.\n${reason}`,
         { cause: error },
       );
@@ -83,7 +84,7 @@ function loudWarning(reason) {
     '!!  or point the tests at a running S3-compatible store:',
     '!!      pnpm s3:up   # then, with the values it prints:',
     '!!      S3_TEST_ENDPOINT=http://127.0.0.1:7480 S3_TEST_ACCESS_KEY=baton-test-key S3_TEST_SECRET_KEY=baton-secret pnpm test',
-    '!!  (In CI, CI=true turns this into a failure.)',
+    '!!  (In CI, with CI set to anything but "", 0 or false, this is a failure.)',
     rule,
     '',
     '',

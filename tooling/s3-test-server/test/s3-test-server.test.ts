@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { isContinuousIntegration } from '@tooling/build-config/continuous-integration';
 import { describe, expect, it } from 'vitest';
 import { findFreePort, startS3TestServer } from '../index.mjs';
 import { createTestBucket, createTestClient } from '../target.mjs';
@@ -41,7 +42,7 @@ describe('findFreePort', () => {
 });
 
 // CI must run these: a missing Ceph there is a failure, not a skip.
-describe.skipIf(!cephInstalled() && process.env.CI !== 'true')('startS3TestServer', () => {
+describe.skipIf(!cephInstalled() && !isContinuousIntegration())('startS3TestServer', () => {
   it('runs two servers side by side on free ports, serves S3, and stop() kills every daemon by pid', async () => {
     const [first, second] = await Promise.all([startS3TestServer(), startS3TestServer()]);
     try {

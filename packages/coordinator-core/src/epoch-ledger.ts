@@ -27,6 +27,13 @@ export interface EpochLedgerRecord {
   reservedBy: string;
   /** Its wall clock at the reservation. Informational. */
   reservedAt: number;
+  /**
+   * Set by a reserver that will never lead under `highestEpoch` (its claim of `state.json` was
+   * refused or not applied): no term above this epoch can have acted, so a follower that has
+   * seen this epoch need not treat the reservation as a term it missed. Cleared by the next
+   * reservation.
+   */
+  unclaimedAbove?: number;
 }
 
 /** The ledger as read: missing, unreadable (with the reason), or valid — each with its ETag when it exists. */
@@ -54,7 +61,13 @@ function parseEpochLedger(stored: StoredObject): EpochLedgerState {
   if (typeof record.longestLeaseTimeout !== 'number' || !Number.isSafeInteger(record.longestLeaseTimeout) || record.longestLeaseTimeout < 0) {
     return { kind: 'invalid', etag: stored.etag, reason: 'wrong or missing field: longestLeaseTimeout' };
   }
-  return { kind: 'valid', etag: stored.etag, record: value as EpochLedgerRecord };
+  const valid = value as EpochLedgerRecord;
+  // A mark that cannot be right (not below the reservation it marks) is ignored, never trusted.
+  if (valid.unclaimedAbove !== undefined && !(isEpochInDomain(valid.unclaimedAbove) && valid.unclaimedAbove < valid.highestEpoch)) {
+    const { unclaimedAbove: _ignored, ...rest } = valid;
+    return { kind: 'valid', etag: stored.etag, record: rest };
+  }
+  return { kind: 'valid', etag: stored.etag, record: valid };
 }
 
 /** What {@link reserveEpoch} writes. */
@@ -71,9 +84,17 @@ export interface EpochReservation {
   reservedAt: number;
 }
 
+/** A reservation that took effect: the ledger as written. */
+export interface ReservedEpoch {
+  /** The ETag of the ledger as the reservation wrote it. */
+  etag: string;
+  /** What it wrote. */
+  record: EpochLedgerRecord;
+}
+
 /**
  * Reserves `reservation.epoch` by compare-and-swap on the ledger as it was read (create-if-absent
- * when it was missing), so two reservations can never hand out one epoch. Returns `false` when
+ * when it was missing), so two reservations can never hand out one epoch. Returns `undefined` when
  * another reservation came first (or the write did not take effect): read the ledger again.
  *
  * @throws when the outcome cannot be settled (see `writeConditionally`): treat as not reserved.
@@ -84,7 +105,7 @@ export async function reserveEpoch(
   read: EpochLedgerState,
   reservation: EpochReservation,
   options: { signal?: AbortSignal | undefined; rereadSignal?: AbortSignal | undefined } = {},
-): Promise<boolean> {
+): Promise<ReservedEpoch | undefined> {
   if (!isEpochInDomain(reservation.epoch) || reservation.epoch === 0) throw new RangeError(`Epoch ${reservation.epoch} is outside 1..${MAX_EPOCH}`);
   if (read.kind === 'valid' && reservation.epoch <= read.record.highestEpoch) throw new RangeError(`Epoch ${reservation.epoch} is not above the ledger's ${read.record.highestEpoch}`);
   const record: EpochLedgerRecord = {
@@ -97,7 +118,46 @@ export async function reserveEpoch(
   };
   const condition: WriteCondition = read.kind === 'missing' ? { ifNoneMatch: '*' } : { ifMatch: read.etag };
   const outcome = await writeConditionally(store, key, JSON.stringify(record), condition, { ...options, contentType: 'application/json' });
-  return outcome.kind === 'written';
+  return outcome.kind === 'written' ? { etag: outcome.etag, record } : undefined;
+}
+
+/**
+ * Marks a reservation this process made as one it will never lead under (its claim of
+ * `state.json` was refused or not applied), by compare-and-swap on the ledger it wrote: followers
+ * then know no term above `read`'s acting epoch exists, and do not wait once more for a term they
+ * could have missed. Best effort: if the ledger changed since (a later reservation), or the write
+ * fails, nothing is marked and followers just wait once more. Never throws.
+ *
+ * @param read the ledger as read before the reservation (its acting epoch is carried over)
+ */
+export async function markReservationUnclaimed(
+  store: ObjectStore,
+  key: string,
+  read: EpochLedgerState,
+  reserved: ReservedEpoch,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const record: EpochLedgerRecord = { ...reserved.record, unclaimedAbove: ledgerActingEpoch(read) };
+  try {
+    await store.put(key, JSON.stringify(record), { ifMatch: reserved.etag, signal, contentType: 'application/json' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the ledger shows a term above `known` that may have acted (a term a follower that has
+ * seen epochs up to `known` may have missed): its highest reservation is above `known`, unless its
+ * reserver marked it unclaimed and `known` reaches the epoch below it.
+ */
+export function ledgerShowsUnseenTerm(ledger: EpochLedgerState, known: number): boolean {
+  return ledgerEpoch(ledger) > known && ledgerActingEpoch(ledger) > known;
+}
+
+/** The highest epoch of the ledger that may belong to a term that acted. */
+function ledgerActingEpoch(ledger: EpochLedgerState): number {
+  return ledger.kind === 'valid' ? (ledger.record.unclaimedAbove ?? ledger.record.highestEpoch) : 0;
 }
 
 /** The ledger's highest epoch, 0 when it is missing or unreadable. */

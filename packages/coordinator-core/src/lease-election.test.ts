@@ -365,6 +365,41 @@ describe('LeaseElection', () => {
     expect(await follower.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 2 });
   });
 
+  it('a claim that lost after reserving its epoch marks the reservation unclaimed: the next takeover waits once, not twice', async () => {
+    const store = new MemoryStore();
+    let beforeClaim: (() => Promise<unknown>) | undefined;
+    const racing: ObjectStore = {
+      capabilities: store.capabilities,
+      description: store.description,
+      get: (key, options) => store.get(key, options),
+      list: (options) => store.list(options),
+      delete: (key, options) => store.delete(key, options),
+      async put(key: string, body: ObjectBody, options?: PutOptions) {
+        if (key === KEY && beforeClaim !== undefined) {
+          const hook = beforeClaim;
+          beforeClaim = undefined;
+          await hook();
+        }
+        return store.put(key, body, options);
+      },
+    };
+    const leader = worker(store, 'a');
+    const loser = worker(racing, 'b');
+    const follower = worker(store, 'c');
+    expect(await leader.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 1 });
+    expect((await loser.election.runCycle()).kind).toBe('following');
+    // b's wait ends as a's (late) renewal lands: b reserves epoch 2, then its claim is refused.
+    loser.clock.advance(3000);
+    beforeClaim = () => leader.election.runCycle();
+    expect((await loser.election.runCycle()).kind).toBe('claim-lost');
+    const ledger = JSON.parse(bytesToText((await store.get(LEDGER_KEY))?.body ?? new Uint8Array())) as { highestEpoch: number; unclaimedAbove?: number };
+    expect(ledger).toMatchObject({ highestEpoch: 2, unclaimedAbove: 1 });
+    // Then a crashes. c, which knows epoch 1, takes over one lease after a's last version, not two.
+    expect((await follower.election.runCycle()).kind).toBe('following');
+    follower.clock.advance(3000);
+    expect(await follower.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 3 });
+  });
+
   it('moves a live term above an epoch it is asked to pass, once per term, and refuses epochs a data record cannot be trusted with', async () => {
     const store = new MemoryStore();
     const leader = worker(store, 'a');

@@ -1,7 +1,18 @@
 import { writeConditionally, type ConditionalWriteOutcome, type ObjectStore, type StoredObject, type WriteCondition } from '@baton/storage';
 import type { CoordinatorConfig } from './config';
 import type { Clock, Timers } from '@baton/plugin';
-import { isEpochInDomain, ledgerEpoch, ledgerLongestLease, MAX_EPOCH, readEpochLedger, reserveEpoch, type EpochLedgerState } from './epoch-ledger';
+import {
+  isEpochInDomain,
+  ledgerEpoch,
+  ledgerLongestLease,
+  ledgerShowsUnseenTerm,
+  markReservationUnclaimed,
+  MAX_EPOCH,
+  readEpochLedger,
+  reserveEpoch,
+  type EpochLedgerState,
+  type ReservedEpoch,
+} from './epoch-ledger';
 import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type HeldFor, type LeaseRecord, type ParsedLeaseRecord } from './lease-record';
 
 /**
@@ -28,8 +39,10 @@ import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type HeldFor,
  *    (missing, in a namespace with history) or cannot read is waited out for the longest lease
  *    ever seen in the namespace; a ledger epoch above every epoch it saw in `state.json`
  *    means a term it never saw was reserved — it may be acting on a record rewritten with
- *    identical bytes (same ETag) — so the wait starts again from that moment; and a record older
- *    than a term it saw (a backup written back) earns no shortcut, whatever it says.
+ *    identical bytes (same ETag) — so the wait starts again from that moment (unless the
+ *    reserver marked that epoch unclaimed: its claim failed, so no term above the one before it
+ *    acted); and a record older than a term it saw (a backup written back) earns no shortcut,
+ *    whatever it says.
  * 6. A plugin's lease held by a namespace's global leader (`heldFor`) is claimed only during a
  *    global term, and ends with it: the next global leader of that namespace, whose term began
  *    after the old one ended, may take it over at once (rule 2 protects everyone else).
@@ -302,8 +315,9 @@ export class LeaseElection {
     const known = Math.max(this.#highestEpochSeen, previous?.epoch ?? 0);
     this.#longestLeaseSeen = Math.max(this.#longestLeaseSeen, ledgerLongestLease(ledger));
     const observation = this.#observation;
-    if (ledgerEpoch(ledger) > known && observation !== undefined) {
-      // A term this worker never saw in state.json was reserved: continuity is unproven.
+    if (ledgerShowsUnseenTerm(ledger, known) && observation !== undefined) {
+      // A term this worker never saw in state.json was reserved (and not marked unclaimed by its
+      // reserver): it may have acted, hidden by identical bytes written back. Continuity is unproven.
       this.#highestEpochSeen = ledgerEpoch(ledger);
       this.#observation = { ...observation, firstSeenAt: this.#clock.monotonicNow(), continuityUnproven: true };
       return this.#notClaiming();
@@ -322,15 +336,16 @@ export class LeaseElection {
     const now = this.#clock.wallNow();
     const startedWallAt = now;
     const reread = this.#budget(this.#config.heartbeatInterval);
+    let reserved: ReservedEpoch | undefined;
     try {
-      const reserved = await reserveEpoch(
+      reserved = await reserveEpoch(
         this.#store,
         this.#ledgerKey,
         ledger,
         { namespace: this.#namespace, epoch, leaseTimeout: this.#config.leaseTimeout, reservedBy: this.#workerId, reservedAt: now },
         { signal, rereadSignal: reread.signal },
       );
-      if (!reserved) return { kind: 'claim-lost', error: new Error('another worker reserved the next epoch first') };
+      if (reserved === undefined) return { kind: 'claim-lost', error: new Error('another worker reserved the next epoch first') };
     } catch (error) {
       return { kind: 'claim-lost', error };
     } finally {
@@ -353,7 +368,10 @@ export class LeaseElection {
     if (outcome.kind !== 'written') {
       // Lost the race, or cannot tell and the re-read does not show our bytes. The next read sees
       // the winner's version, and the wait for expiry starts again from there. The reserved epoch
-      // stays unused: epochs increase, with gaps.
+      // stays unused (epochs increase, with gaps), and this worker never leads under it: saying so
+      // in the ledger spares followers a second wait for a term they could have missed.
+      const settle = this.#budget(this.#config.heartbeatInterval);
+      await markReservationUnclaimed(this.#store, this.#ledgerKey, ledger, reserved, settle.signal).finally(() => settle.dispose());
       return { kind: 'claim-lost', error: outcome.error };
     }
     this.#term = { epoch: claimed.epoch, etag: outcome.etag, record: claimed, ...this.#deadlineFrom(startedAt, startedWallAt) };

@@ -120,6 +120,14 @@ describe('forceReelection (step by step, on manual clocks)', () => {
     expect(error).toBeInstanceOf(RecoveryError);
     expect(error).toMatchObject({ code: 'CONFLICT' });
     expect((await storedRecord(racing)).leader).toBe('gcs-a');
+    // The reset's reserved epoch never became a term, and the ledger says so: after a crash of a,
+    // a follower that knows a's epoch waits one lease, not a second one for a term it "missed".
+    const ledger = JSON.parse(new TextDecoder().decode((await racing.get(KEYS.epochLedger))?.body)) as { highestEpoch: number; unclaimedAbove?: number };
+    expect(ledger).toMatchObject({ highestEpoch: 2, unclaimedAbove: 1 });
+    const b = electionOn(racing, 'gcs-b');
+    expect((await b.election.runCycle()).kind).toBe('following');
+    b.clock.monotonic += 3000;
+    expect(await b.election.runCycle()).toMatchObject({ kind: 'acquired', epoch: 3 });
   });
 
   it('settles an unknown outcome by re-reading its own bytes', async () => {

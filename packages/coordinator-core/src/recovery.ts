@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isStorageError, listPages, writeConditionally, type ObjectStore, type StoredObject } from '@baton/storage';
 import { DEFAULT_COORDINATOR_CONFIG } from './config';
-import { isEpochInDomain, ledgerEpoch, readEpochLedger, reserveEpoch } from './epoch-ledger';
+import { isEpochInDomain, ledgerEpoch, markReservationUnclaimed, readEpochLedger, reserveEpoch, type EpochLedgerState } from './epoch-ledger';
 import { encodeLeaseRecord, LEASE_RECORD_FORMAT, parseLeaseRecord, type LeaseRecord } from './lease-record';
 import { namespaceKeys, type NamespaceKeys } from './storage-keys';
 import { parseWorkerRecord } from './worker-registry';
@@ -215,14 +215,17 @@ async function writeResetRecord(
   };
   // The reset's epoch is reserved in the epoch ledger first, like any term's: it is then above
   // every epoch ever handed out, and no worker can be given it.
+  let ledger: EpochLedgerState = { kind: 'missing' };
   const reserved = await settle(namespace, key, async () => {
-    const ledger = await readEpochLedger(store, keys.epochLedger, fields.options.signal);
+    ledger = await readEpochLedger(store, keys.epochLedger, fields.options.signal);
     record.epoch = Math.max(record.epoch, ledgerEpoch(ledger) + 1);
     const reservation = { namespace, epoch: record.epoch, leaseTimeout: record.leaseTimeout, reservedBy: holder, reservedAt: now };
     return reserveEpoch(store, keys.epochLedger, ledger, reservation, { signal: fields.options.signal });
   });
-  if (!reserved) throw new RecoveryError('CONFLICT', namespace, `A worker reserved a new epoch while resetting ${key}; nothing was written: run the reset again`);
+  if (reserved === undefined) throw new RecoveryError('CONFLICT', namespace, `A worker reserved a new epoch while resetting ${key}; nothing was written: run the reset again`);
   const outcome = await settle(namespace, key, () => writeConditionally(store, key, encodeLeaseRecord(record), { ifMatch: current.etag }, { signal: fields.options.signal }));
+  // A reset that certainly did not land never held its epoch: followers need not wait for it.
+  if (outcome.kind !== 'written') await markReservationUnclaimed(store, keys.epochLedger, ledger, reserved, fields.options.signal);
   if (outcome.kind === 'refused') {
     throw new RecoveryError('CONFLICT', namespace, `The lease record at ${key} changed while resetting it (a renewal or a takeover); nothing was written: run the reset again`, {
       cause: outcome.error,

@@ -349,7 +349,8 @@ export async function simulateCluster(options: ClusterScenarioOptions): Promise<
     if (parsed?.valid !== true) return true;
     if (ledger === undefined) return false;
     try {
-      return ((JSON.parse(bytesToText(ledger.body)) as { highestEpoch?: number }).highestEpoch ?? 0) > parsed.record.epoch;
+      const { highestEpoch, unclaimedAbove } = JSON.parse(bytesToText(ledger.body)) as { highestEpoch?: number; unclaimedAbove?: number };
+      return (unclaimedAbove ?? highestEpoch ?? 0) > parsed.record.epoch;
     } catch {
       return true;
     }
@@ -403,8 +404,8 @@ export async function simulateCluster(options: ClusterScenarioOptions): Promise<
           note(`crash ${chosen.name}${leads ? ' (namespace leader)' : ''}`);
           // The bound is measured only when nothing else delays the followers (a paused follower
           // legitimately starts its wait again when it resumes) and one has watched the record.
-          // Nor when an epoch was reserved that no term claimed (a reset or a claim that lost after
-          // reserving): followers then cannot prove continuity and wait once more (README).
+          // Nor when the ledger holds an epoch that no term claimed and nobody marked unclaimed (its
+          // reserver crashed, or could not write the mark): followers then wait once more (README).
           const followers = live.filter((worker) => worker !== chosen && worker.namespace?.coordinator.isRunning === true && !worker.process.paused);
           if (leads && storeMode === 'healthy' && followers.length > 0 && !live.some((worker) => worker.process.paused) && !ledgerAheadOfRecord()) {
             pendingCrashOfLeaderAt = scheduler.now;

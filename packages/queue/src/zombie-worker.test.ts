@@ -81,7 +81,7 @@ function zombieTests(backend: string, connectionString: (run: string) => string)
 
       // The leader takes the job back, and another process runs its second attempt to the end.
       const completion = await cluster.waitFor(`job ${id} to be completed by another worker`, 20_000, () =>
-        cluster.workers.flatMap((worker) => worker.events).find((event) => event.type === 'completed' && event.id === id),
+        cluster.workers.flatMap((worker) => worker.events).find((event): event is Extract<QueueWorkerEvent, { type: 'completed' }> => event.type === 'completed' && event.id === id),
       );
       expect(completion.pid).not.toBe(zombie.pid);
       expect(completion.attempt).toBe(2);

@@ -27,7 +27,7 @@ function manualClock(): { clock: { monotonicNow: () => number; wallNow: () => nu
  * `ifMatch` on DELETE ignored (the object goes whatever its ETag). `beforeWrite` runs before each
  * PUT and DELETE reaches the store (to land another process's write in between).
  */
-function withoutConditionalDelete(inner: ObjectStore, beforeWrite: (operation: 'put' | 'delete', key: string) => Promise<void> = async () => undefined): ObjectStore {
+function withoutConditionalDelete(inner: ObjectStore, beforeWrite: (operation: 'put' | 'delete', key: string) => Promise<void> = () => Promise.resolve()): ObjectStore {
   return {
     capabilities: { ...inner.capabilities, conditionalDelete: false },
     description: `without conditional DELETE (${inner.description})`,

@@ -98,7 +98,7 @@ describe('the TTL sweep under failure', () => {
           failures += 1;
           return Promise.reject(new Error('simulated batch failure'));
         }
-        return (inner.deleteMany as NonNullable<ObjectStore['deleteMany']>)(keys, options);
+        return inner.deleteMany(keys, options);
       },
     });
     const clock = new AdjustableClock();

@@ -1,13 +1,21 @@
 // The leader duties on a store without conditional DELETE — the S3 default (`S3Store` reports
 // `conditionalDelete: false`; Ceph RGW accepts `If-Match` on DELETE and ignores it). The store
 // here behaves the same way: it says so in its capabilities, and deletes whatever `ifMatch` says.
+import { connect, type Hub } from '@baton/coordinator-core';
 import { MemoryStore, type DeleteOptions, type ObjectStore } from '@baton/storage';
-import { describe, expect, it } from 'vitest';
+import { waitUntil } from '@tooling/test-support';
+import { afterEach, describe, expect, it } from 'vitest';
 import { StaleEpochError } from './errors';
 import { encodeJobRecord, parseJobRecord, type JobRecord } from './job-record';
 import { claimJob } from './job-transitions';
 import { Queue } from './queue';
 import { QueueKeys } from './queue-keys';
+import { QueuePlugin } from './queue-plugin';
+
+const hubs: Hub[] = [];
+afterEach(async () => {
+  await Promise.all(hubs.splice(0).map((hub) => hub.disconnect()));
+});
 
 /** A manual clock: the leader's expiry judgement depends only on its monotonic reading. */
 function manualClock(): { clock: { monotonicNow: () => number; wallNow: () => number }; advance: (ms: number) => void } {
@@ -196,5 +204,28 @@ describe('leader duties on a store without conditional DELETE', () => {
     expect(raced).toEqual([]);
     expect(await operator.getJob(id)).toBeUndefined();
     expect(await inner.list({ prefix: 'queues/purge-then-redrive/' })).toMatchObject({ entries: [] });
+  });
+
+  it('on a hub, the leader whose duties meet a record of a higher epoch moves to a term above it (LeaderWorkRunner) and then recovers the job', async () => {
+    const inner = new MemoryStore();
+    const store = withoutConditionalDelete(inner);
+    const keys = new QueueKeys('runner-epoch');
+    const hub = await connect(store, { globalCoordinator: { heartbeatInterval: 40, leaseTimeout: 300, workerTimeout: 400 } });
+    hubs.push(hub);
+    const plugin = new QueuePlugin({ name: 'runner-epoch', visibilityTimeoutMs: 400, pollIntervalMs: 10 });
+    await hub.usePlugin(plugin);
+    // The plugin leads with the epoch of its own lease, held by the global coordinator.
+    const leadership = (await hub.getGlobalCoordinator()).leadershipOf(plugin.name);
+    await waitUntil(() => leadership.isLeader);
+    // Epochs reset or reused (a restored state.json): a record carries one above this live term's.
+    const higher = leadership.getEpoch() + 40;
+    const claimed = await plantCrashedClaim(inner, keys, new Queue({ store: inner, name: 'runner-epoch' }), { leaderEpoch: higher });
+    const expired: string[] = [];
+    plugin.on('job:expired', ({ id }) => expired.push(id));
+    await waitUntil(() => expired.includes(claimed.id), 10_000);
+    expect(leadership.getEpoch()).toBeGreaterThan(higher);
+    const record = parseJobRecord(keys.job(claimed.id), (await inner.get(keys.job(claimed.id)))?.body ?? new Uint8Array());
+    expect(record).toMatchObject({ state: 'ready', attempt: 1 });
+    expect(record.leaderEpoch).toBeGreaterThan(higher);
   });
 });

@@ -89,6 +89,13 @@ export interface JobRecord {
   revision: number;
   /** The highest leader epoch that wrote this record (0 when no leader duty has). */
   leaderEpoch: number;
+  /**
+   * Wall-clock time (the leader's clock) a leader claimed this dead record for its purge, on a
+   * store without conditional DELETE: from then on nothing rewrites it (`redrive` skips it), so
+   * that the purge's unconditional DELETE cannot remove a job redriven in the meantime. Absent
+   * otherwise.
+   */
+  purgingAt?: number;
 }
 
 /** Encodes a record; the output is deterministic for a given record. */
@@ -136,6 +143,7 @@ function recordProblem(record: Record<string, unknown>): string | undefined {
   if (record.finishedAt !== null && !isNumber(record.finishedAt)) return 'finishedAt is neither a number nor null';
   if (record.idempotencyKey !== null && typeof record.idempotencyKey !== 'string') return 'idempotencyKey is neither a string nor null';
   if (record.lastError !== null && !isRecordedError(record.lastError)) return 'lastError is neither an error nor null';
+  if (record.purgingAt !== undefined && !isNumber(record.purgingAt)) return 'purgingAt is not a number';
   if (!('data' in record) || !('result' in record)) return 'data or result is missing';
   const history = record.history;
   if (!Array.isArray(history) || !history.every(isAttemptRecord)) return 'history is not a list of attempts';

@@ -71,3 +71,11 @@ export function promoteJob(record: JobRecord, leaderEpoch: number): JobRecord {
 export function redriveJob(record: JobRecord, now: number): JobRecord {
   return { ...record, state: 'ready', attempt: 0, availableAt: now, finishedAt: null, lastError: null, revision: record.revision + 1 };
 }
+
+/**
+ * dead → dead, claimed for the leader's purge (see {@link JobRecord.purgingAt}): nothing rewrites
+ * the record after this, so that an unconditional DELETE of it deletes exactly this version.
+ */
+export function markPurging(record: JobRecord, now: number, leaderEpoch: number): JobRecord {
+  return { ...record, purgingAt: now, revision: record.revision + 1, leaderEpoch: Math.max(record.leaderEpoch, leaderEpoch) };
+}

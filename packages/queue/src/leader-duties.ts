@@ -5,7 +5,7 @@ import { CorruptRecordError, StaleEpochError, InvalidQueueOptionsError } from '.
 import type { JobRecord } from './job-record';
 import { takeFinishedJobs } from './finished-journal';
 import type { VersionedJob } from './job-store';
-import { failJob, promoteJob } from './job-transitions';
+import { failJob, markPurging, promoteJob } from './job-transitions';
 import type { QueueContext } from './queue-context';
 
 /** What every leader duty takes. */
@@ -165,8 +165,10 @@ export class LeaderDuties {
       if (record === undefined || record.finishedAt === null) continue;
       const retention = record.state === 'completed' ? queueOptions.completedRetentionMs : record.state === 'dead' ? queueOptions.deadRetentionMs : undefined;
       if (retention === undefined || record.finishedAt + retention > now) continue;
-      // Conditional where the store enforces it; otherwise the record was seen unchanged for a
-      // visibility timeout, and only a redrive (of a job past its retention) could race this.
+      // Conditional where the store enforces it. Otherwise the DELETE takes whatever version is
+      // there: a completed record is never rewritten, but a dead one may be redriven at any
+      // moment, so it is first claimed for the purge by a compare-and-swap that `redrive` respects.
+      if (!store.capabilities.conditionalDelete && record.state === 'dead' && !(await this.#claimForPurge(key, observation, options))) continue;
       await store.delete(key, { signal: options.signal, ...(store.capabilities.conditionalDelete ? { ifMatch: observation.etag } : {}) });
       if (record.state === 'dead') await store.delete(keys.dead(record.id), { signal: options.signal });
       this.#observations.delete(key);
@@ -182,6 +184,18 @@ export class LeaderDuties {
       }
     }
     return report;
+  }
+
+  /** Marks the observed dead record as being purged; false (and forgotten) when it changed meanwhile. */
+  async #claimForPurge(key: string, observation: Observation, options: LeaderDutyOptions): Promise<boolean> {
+    const { jobs, options: queueOptions } = this.#context;
+    const record = observation.record;
+    if (record === undefined) return false;
+    if (record.purgingAt !== undefined) return true; // an earlier purge stopped before its DELETE
+    const outcome = await jobs.replace(markPurging(record, queueOptions.environment.clock.wallNow(), options.epoch), observation.etag, options.signal);
+    if (outcome.kind === 'written') return true;
+    this.#observations.delete(key); // redriven (or otherwise changed): the next pass looks again
+    return false;
   }
 
   async #idempotencyExpiresAt(entry: ListEntry, signal: AbortSignal | undefined): Promise<number | undefined> {

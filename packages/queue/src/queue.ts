@@ -317,7 +317,8 @@ export class Queue {
     const moved: string[] = [];
     for (const id of ids) {
       const current = await jobs.read(id, options.signal);
-      if (current?.record.state !== 'dead') {
+      // A record a leader claimed for its purge is as good as gone (see JobRecord.purgingAt).
+      if (current?.record.state !== 'dead' || current.record.purgingAt !== undefined) {
         if (options.ids === undefined) await jobs.deleteMarker(keys.dead(id), options.signal); // stale marker
         continue;
       }

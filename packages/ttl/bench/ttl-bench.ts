@@ -186,7 +186,7 @@ async function main(): Promise<BenchmarkFailures> {
         const durationLimit = baseline.durationMs * DURATION_RATIO_LIMIT + DURATION_SLACK_MS;
         const problems = [
           row.expired !== row.due ? `MISSED ${row.due - row.expired}` : undefined,
-          perRecord > REQUEST_TARGET_PER_EXPIRED ? `OVER target: ${perRecord.toFixed(0)} requests/record` : undefined,
+          perRecord > REQUEST_TARGET_PER_EXPIRED ? `OVER target: ${perRecord.toFixed(3)} requests per record` : undefined,
           row.total !== baseline.total ? `NOT FLAT: ${row.total} requests vs ${baseline.total} at ${baseline.live} live` : undefined,
           row.durationMs > durationLimit ? `NOT FLAT: ${row.durationMs.toFixed(0)} ms > ${durationLimit.toFixed(0)} ms allowed` : undefined,
         ].filter((problem) => problem !== undefined);

@@ -15,12 +15,18 @@
 // time one sweep. Requests are the sweep's own (counted below the collection), every one
 // included: the lists of the three lanes, and per record the read, the delete (on Ceph: the
 // tombstone write and the delete) and the marker delete.
+//
+// Verdicts, per backend, against the same run's row with the fewest live records (0 by default):
+// requests per expired record ≤ 3 (the lane LISTs aside) and the sweep's requests EXACTLY equal
+// to that row's (flat in the live records); the sweep's duration at most
+// DURATION_RATIO_LIMIT × that row's + DURATION_SLACK_MS, a generous margin because durations follow
+// the shared machine's load. The benchmark exits non-zero when a verdict does not hold.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStore, type ObjectStore } from '@baton/storage';
-import { openBenchS3Target, runBenchmark, textTable } from '@tooling/test-support';
+import { openBenchS3Target, runBenchmark, textTable, type BenchmarkFailures } from '@tooling/test-support';
 import { TTLCollection } from '../src/ttl-collection';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -30,6 +36,10 @@ const BACKENDS: readonly Backend[] = ['file', 's3'];
 const REQUEST_TARGET_PER_EXPIRED = 3;
 const FILL_CONCURRENCY = 32;
 const DAY = 86_400_000;
+// "Duration flat in the live records", judged with room for noise: a sweep may take up to this
+// many times the baseline row's, plus DURATION_SLACK_MS (small sweeps are noisier).
+const DURATION_RATIO_LIMIT = 3;
+const DURATION_SLACK_MS = 500;
 
 interface Options {
   quick: boolean;
@@ -92,12 +102,17 @@ interface Row {
   total: number;
   durationMs: number;
   fillSeconds: number;
+  /** The collection's resolved options the sweep ran with. */
+  strategy: string;
+  sweepConcurrency: number;
 }
 
 async function measureBackend(backend: Backend, store: ObjectStore, options: Options): Promise<Row[]> {
   let offset = 0;
   const clock = { wallNow: () => Date.now() + offset, monotonicNow: () => performance.now() + offset };
   const ttl = new TTLCollection({ store, collection: 'bench', granularity: 'minute', environment: { clock } });
+  const { strategy, sweepConcurrency } = ttl.options;
+  console.log(`(${backend}: strategy ${strategy}, sweep concurrency ${sweepConcurrency})`);
   const rows: Row[] = [];
   let live = 0;
   let round = 0;
@@ -114,7 +129,7 @@ async function measureBackend(backend: Backend, store: ObjectStore, options: Opt
     const report = await ttl.sweep({ epoch: 1 });
     const after = ttl.sweepRequestCounts;
     const requests = { get: after.get - before.get, put: after.put - before.put, delete: after.delete - before.delete, list: after.list - before.list };
-    rows.push({ backend, conditionalDelete: store.capabilities.conditionalDelete, live, due: options.due, expired: report.expired, requests, total: report.requests, durationMs: report.durationMs, fillSeconds });
+    rows.push({ backend, conditionalDelete: store.capabilities.conditionalDelete, live, due: options.due, expired: report.expired, requests, total: report.requests, durationMs: report.durationMs, fillSeconds, strategy, sweepConcurrency });
     console.log(`(${backend}: ${live} live, ${options.due} due: filled in ${fillSeconds.toFixed(1)} s, swept ${report.expired} in ${report.durationMs.toFixed(0)} ms with ${report.requests} requests)`);
   }
   return rows;
@@ -123,11 +138,11 @@ async function measureBackend(backend: Backend, store: ObjectStore, options: Opt
 let scratch: string | undefined;
 const cleanups: (() => Promise<void>)[] = [];
 
-async function main(): Promise<void> {
+async function main(): Promise<BenchmarkFailures> {
   const options = parseOptions();
   const started = performance.now();
   console.log(`baton TTL benchmark (${options.quick ? 'quick' : 'full'}): ${options.due} due records per sweep, live records ${options.liveCounts.join(' / ')}`);
-  console.log(`strategy hard-delete, sweep concurrency 8, every marker in the minute lane; live TTL 1 day, due TTL 1 minute (clock moved 61 s before each sweep)`);
+  console.log('the collection\'s default strategy and sweep concurrency, every marker in the minute lane; live TTL 1 day, due TTL 1 minute (clock moved 61 s before each sweep)');
   const rows: Row[] = [];
   const skipped: string[] = [];
   for (const backend of options.backends) {
@@ -155,15 +170,28 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log('One sweep of the due records, by number of live records');
-  console.log(`  target: ≤ ${REQUEST_TARGET_PER_EXPIRED} storage requests per expired record; requests and duration flat in the live records`);
+  console.log(`  target: ≤ ${REQUEST_TARGET_PER_EXPIRED} storage requests per expired record; requests and duration flat in the live records:`);
+  console.log(
+    `  requests exactly those of the row with the fewest live records, duration ≤ ${DURATION_RATIO_LIMIT}× its duration + ${DURATION_SLACK_MS} ms (a margin for the machine's load)`,
+  );
+  const failures: string[] = [];
   console.log(
     textTable(
-      ['backend', 'conditional DELETE', 'live', 'due', 'expired', 'list', 'get', 'put', 'delete', 'requests', 'per expired', 'per expired w/o lists', 'sweep ms', 'verdict'],
+      ['backend', 'conditional DELETE', 'live', 'due', 'expired', 'list', 'get', 'put', 'delete', 'requests', 'per expired', 'per expired w/o lists', 'sweep ms', 'vs baseline', 'verdict'],
       rows.map((row) => {
         const perExpired = row.expired === 0 ? Number.NaN : row.total / row.expired;
         const perRecord = row.expired === 0 ? Number.NaN : (row.total - row.requests.list) / row.expired;
-        const verdict =
-          row.expired !== row.due ? `MISSED ${row.due - row.expired}` : perRecord <= REQUEST_TARGET_PER_EXPIRED ? 'within target (+ the lane lists)' : `OVER target: ${perRecord.toFixed(0)}/record on the tombstone path`;
+        // Rows are in ascending live counts: a backend's first row is its baseline.
+        const baseline = rows.find((candidate) => candidate.backend === row.backend) ?? row;
+        const durationLimit = baseline.durationMs * DURATION_RATIO_LIMIT + DURATION_SLACK_MS;
+        const problems = [
+          row.expired !== row.due ? `MISSED ${row.due - row.expired}` : undefined,
+          perRecord > REQUEST_TARGET_PER_EXPIRED ? `OVER target: ${perRecord.toFixed(3)} requests per record` : undefined,
+          row.total !== baseline.total ? `NOT FLAT: ${row.total} requests vs ${baseline.total} at ${baseline.live} live` : undefined,
+          row.durationMs > durationLimit ? `NOT FLAT: ${row.durationMs.toFixed(0)} ms > ${durationLimit.toFixed(0)} ms allowed` : undefined,
+        ].filter((problem) => problem !== undefined);
+        failures.push(...problems.map((problem) => `${row.backend}, ${row.live} live: ${problem}`));
+        const verdict = problems.length > 0 ? problems.join('; ') : row === baseline ? 'within target (+ the lane lists); baseline' : 'within target (+ the lane lists)';
         return [
           row.backend,
           row.conditionalDelete ? 'yes' : 'no (tombstones)',
@@ -178,16 +206,18 @@ async function main(): Promise<void> {
           perExpired.toFixed(3),
           perRecord.toFixed(3),
           row.durationMs.toFixed(0),
+          `${(row.durationMs / baseline.durationMs).toFixed(2)}×`,
           verdict,
         ];
       }),
-      'llrrrrrrrrrrrl',
+      'llrrrrrrrrrrrrl',
     ),
   );
   console.log('  list: one LIST per lane (minute, hour, day) at least, plus one per further page of due markers: a fixed cost per sweep, not per record');
   for (const reason of skipped) console.log(`skipped: ${reason}`);
   console.log('');
   console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  return failures;
 }
 
 async function cleanUp(): Promise<void> {

@@ -6,6 +6,7 @@ export { openBenchS3Target } from './bench-s3-target';
 export type { BenchS3Target } from './bench-s3-target';
 export { textTable } from './text-table';
 export { runBenchmark } from './run-benchmark';
+export type { BenchmarkFailures } from './run-benchmark';
 export { waitUntil } from './wait-until';
 export { openS3TestStore } from './s3-test-store';
 export type { S3TestStore } from './s3-test-store';

@@ -190,16 +190,16 @@ describe('processor', () => {
     const heartbeats = async (): Promise<number> => (JSON.parse(new TextDecoder().decode((await store.get(keys.job(id)))?.body)) as { claim: { heartbeats: number } }).claim.heartbeats;
     const seen: { before?: number; after?: number; error?: unknown; reason?: unknown } = {};
     let done = false;
-    const processor = queue.process(async ({ extendLease, signal }) => {
+    const processor = queue.process(async (job) => {
       seen.before = await heartbeats();
-      await extendLease();
+      await job.extendLease();
       seen.after = await heartbeats();
       // Another process takes the job over (as the leader does after a judged expiry).
       const stored = await store.get(keys.job(id));
       const record = JSON.parse(new TextDecoder().decode(stored?.body)) as { claim: { token: string }; revision: number };
       await store.put(keys.job(id), JSON.stringify({ ...record, claim: { ...record.claim, token: 'someone-else' }, revision: record.revision + 1 }), { ifMatch: stored?.etag ?? '' });
-      seen.error = await extendLease().catch((caught: unknown) => caught);
-      seen.reason = signal.reason;
+      seen.error = await job.extendLease().catch((caught: unknown) => caught);
+      seen.reason = job.signal.reason;
       done = true;
     });
     await waitFor(() => done, 5000, 'the handler to finish');

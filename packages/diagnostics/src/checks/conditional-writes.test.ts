@@ -1,4 +1,5 @@
 import { AccessDeniedError, MemoryStore, StorageUnavailableError } from '@baton/storage';
+import type * as Storage from '@baton/storage';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { disconnectAll, findingOf, hubOn, quickDiagnose, skippedReason } from '../test-support/hubs';
 import { ScriptedStore } from '../test-support/scripted-store';
@@ -7,7 +8,7 @@ import { ScriptedStore } from '../test-support/scripted-store';
 // makes it throw to see that the check reports it instead of failing the whole diagnosis.
 const probeFault = vi.hoisted(() => ({ error: undefined as Error | undefined }));
 vi.mock('@baton/storage', async (importOriginal) => {
-  const original = await importOriginal<typeof import('@baton/storage')>();
+  const original = await importOriginal<typeof Storage>();
   return {
     ...original,
     probeStorage: (...parameters: Parameters<typeof original.probeStorage>) => (probeFault.error === undefined ? original.probeStorage(...parameters) : Promise.reject(probeFault.error)),

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createTestBucket, s3TestTarget, type TestBucket } from '@tooling/s3-test-server/target';
 import { s3ConnectionString } from '@tooling/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAILOVER_ALLOWANCE_MS } from './chapters/failover';
 import { isRunning, runCommand, type CommandResult } from './test-support/run-command';
 
 const APP_DIRECTORY = fileURLToPath(new URL('..', import.meta.url));
@@ -67,7 +68,11 @@ function expectTheStory(result: CommandResult): void {
   const bound = `${(FAST_FAILOVER_BOUND_MS / 1000).toFixed(2)} s`;
   const failover = line(output, new RegExp(`new leader: worker (\\d) \\(pid \\d+\\), epoch 2, (\\S+ m?s) after the kill \\(bound: leaseTimeout \\+ heartbeatInterval = ${bound}\\): within the bound`));
   expect(failover[1]).not.toBe(killed[1]);
-  expect(milliseconds(failover[2] ?? '')).toBeLessThanOrEqual(FAST_FAILOVER_BOUND_MS);
+  // The measurement includes what the bound does not count (a round trip, timer lateness, the
+  // report reaching the narrator): the demo allows FAILOVER_ALLOWANCE_MS for it, and says so.
+  const failoverMs = milliseconds(failover[2] ?? '');
+  expect(failoverMs).toBeLessThanOrEqual(FAST_FAILOVER_BOUND_MS + FAILOVER_ALLOWANCE_MS);
+  if (failoverMs > FAST_FAILOVER_BOUND_MS) line(output, new RegExp(`: within the bound plus the ${FAILOVER_ALLOWANCE_MS} ms allowed for a round trip and timer lateness`));
   line(output, /the queue goes on: a job enqueued now was processed by worker \d/);
 
   const stopped = line(output, /SIGTERM to the leader, worker (\d) \(pid \d+, epoch 2\)/);

@@ -1,5 +1,5 @@
 import { systemEnvironment, type Clock } from '@baton/plugin';
-import { MemoryStore, OutcomeUnknownError, type ObjectBody, type ObjectStore, type PutOptions } from '@baton/storage';
+import { MemoryStore, OutcomeUnknownError, StorageUnavailableError, type GetOptions, type ObjectBody, type ObjectStore, type PutOptions } from '@baton/storage';
 import { waitUntil } from '@tooling/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveCoordinatorConfig } from './config';
@@ -246,6 +246,94 @@ describe('clearCorruptedState', () => {
     expect((await clearCorruptedState(store)).outcome).toBe('nothing-to-clear');
     await electionOn(store, 'gcs-a').election.runCycle();
     expect(await clearCorruptedState(store)).toMatchObject({ outcome: 'nothing-to-clear', previous: { leader: 'gcs-a', epoch: 1 } });
+  });
+});
+
+/**
+ * Makes the next PUT of the lease record time out without applying (the reply lost, the request
+ * never landed), runs `meanwhile` before the timeout is reported, and then fails the re-read that
+ * would settle the write when `rereadFails`.
+ */
+function loseNextStatePut(store: MemoryStore, behaviour: { meanwhile?: () => Promise<unknown>; rereadFails?: boolean }): void {
+  const put = store.put.bind(store);
+  const get = store.get.bind(store);
+  store.put = async (key: string, body: ObjectBody, options?: PutOptions) => {
+    if (key !== KEYS.state) return put(key, body, options);
+    store.put = put;
+    await behaviour.meanwhile?.();
+    if (behaviour.rereadFails === true) {
+      store.get = async (readKey: string, readOptions?: GetOptions) => {
+        if (readKey !== KEYS.state) return get(readKey, readOptions);
+        store.get = get;
+        throw new StorageUnavailableError('503 SlowDown', { operation: 'get', key: readKey });
+      };
+    }
+    throw new OutcomeUnknownError({ operation: 'put', key });
+  };
+}
+
+describe('recovery when the reset write has an unknown outcome', () => {
+  it('reports OUTCOME_UNKNOWN, never a reset, when the re-read that would settle the PUT fails too', async () => {
+    const store = new MemoryStore();
+    await electionOn(store, 'gcs-a').election.runCycle();
+    loseNextStatePut(store, { rereadFails: true });
+    const reelection = await forceReelection(store).catch((caught: unknown) => caught);
+    expect(reelection).toBeInstanceOf(RecoveryError);
+    expect(reelection).toMatchObject({ code: 'OUTCOME_UNKNOWN', message: expect.stringMatching(/run the reset again/) as unknown });
+    expect((await storedRecord(store)).leader).toBe('gcs-a');
+
+    await store.put(KEYS.state, 'garbage');
+    loseNextStatePut(store, { rereadFails: true });
+    await expect(clearCorruptedState(store)).rejects.toMatchObject({ code: 'OUTCOME_UNKNOWN' });
+    expect(new TextDecoder().decode((await store.get(KEYS.state))?.body)).toBe('garbage');
+    // Running it again, as the error says, finishes the job.
+    expect((await clearCorruptedState(store)).outcome).toBe('reset');
+  });
+
+  it('reports a CONFLICT when the re-read shows other bytes than its own (the leader renewed meanwhile)', async () => {
+    const store = new MemoryStore();
+    const a = electionOn(store, 'gcs-a');
+    await a.election.runCycle();
+    loseNextStatePut(store, {
+      meanwhile: async () => {
+        a.clock.monotonic += 1000;
+        return a.election.runCycle();
+      },
+    });
+    const error = await forceReelection(store).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RecoveryError);
+    expect(error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/was not applied/) as unknown });
+    expect(await storedRecord(store)).toMatchObject({ leader: 'gcs-a', epoch: 1, renewals: 2 });
+    a.clock.monotonic += 1000;
+    expect((await a.election.runCycle()).kind).toBe('renewed');
+
+    // Another operator's hand edit lands while the clear's PUT is lost: their bytes stay.
+    await store.put(KEYS.state, 'garbage');
+    loseNextStatePut(store, { meanwhile: () => store.put(KEYS.state, 'other garbage') });
+    await expect(clearCorruptedState(store)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(new TextDecoder().decode((await store.get(KEYS.state))?.body)).toBe('other garbage');
+  });
+
+  it('refuses an invalid operator name before writing anything', async () => {
+    const store = new MemoryStore();
+    await electionOn(store, 'gcs-a').election.runCycle();
+    await store.put(KEYS.worker('gcs-broken'), '{');
+    const state = (await store.get(KEYS.state))?.etag;
+    const ledger = (await store.get(KEYS.epochLedger))?.etag;
+    for (const operator of ['', 'alice bob', 'alice/../x', 'a'.repeat(65), 'ünïcode']) {
+      await expect(forceReelection(store, { operator }), JSON.stringify(operator)).rejects.toThrow(/Invalid operator name/);
+    }
+    expect((await store.get(KEYS.state))?.etag).toBe(state);
+    await store.put(KEYS.state, 'garbage');
+    const garbage = (await store.get(KEYS.state))?.etag;
+    await expect(clearCorruptedState(store, { operator: 'alice bob' })).rejects.toThrow(TypeError);
+    expect((await store.get(KEYS.state))?.etag).toBe(garbage);
+    expect((await store.get(KEYS.epochLedger))?.etag).toBe(ledger);
+    // Not even the unreadable registration is removed: the name is judged before any request.
+    expect(await store.get(KEYS.worker('gcs-broken'))).not.toBeUndefined();
+    // The longest name allowed, with every allowed character class, is accepted.
+    const operator = `${'a'.repeat(58)}Z9._@-`;
+    expect((await clearCorruptedState(store, { operator })).written?.holder).toMatch(new RegExp(`^reset:${operator.replaceAll('.', '\\.')}-[0-9a-f]{8}$`));
   });
 });
 

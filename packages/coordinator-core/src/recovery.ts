@@ -183,7 +183,12 @@ async function deleteUnlessRewritten(store: ObjectStore, garbage: { key: string;
   return true;
 }
 
+/** The namespace and keys to recover; refuses an invalid operator name before any request is sent. */
 function resolveTarget(options: RecoveryOptions): { namespace: string; keys: NamespaceKeys } {
+  const operator = options.operator ?? 'operator';
+  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(operator)) {
+    throw new TypeError(`Invalid operator name ${JSON.stringify(operator)}: use 1-64 letters, digits, '.', '_', '@' or '-'`);
+  }
   const namespace = options.namespace ?? 'default';
   return { namespace, keys: options.keys ?? namespaceKeys(namespace) };
 }
@@ -197,9 +202,6 @@ async function writeResetRecord(
 ): Promise<NonNullable<RecoveryResult['written']>> {
   const key = keys.state;
   const operator = fields.options.operator ?? 'operator';
-  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(operator)) {
-    throw new TypeError(`Invalid operator name ${JSON.stringify(operator)}: use 1-64 letters, digits, '.', '_', '@' or '-'`);
-  }
   const holder = `${RESET_HOLDER_PREFIX}${operator}-${randomBytes(4).toString('hex')}`;
   const now = (fields.options.wallNow ?? Date.now)();
   const record: LeaseRecord = {

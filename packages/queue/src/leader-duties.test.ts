@@ -135,10 +135,14 @@ describe('leader duties with an injected clock', () => {
     let finish: (() => void) | undefined;
     const processor = worker.process(() => new Promise<void>((resolve) => (finish = resolve)));
     await waitFor(async () => (await worker.getJob(id))?.state === 'active', 5000, 'the claim');
+    const recordKey = new QueueKeys('alive').job(id);
     for (let round = 0; round < 6; round += 1) {
+      const observed = (await store.get(recordKey))?.etag;
       expect((await leader.recoverExpiredClaims({ epoch: 1 })).recovered).toEqual([]);
       leaderTime.advance(150);
-      await new Promise((resolve) => setTimeout(resolve, 80)); // a real heartbeat lands every 50 ms
+      // A real heartbeat lands every 50 ms: wait for one (however late a loaded machine runs it),
+      // rather than for a fixed time it may not fit in.
+      await waitFor(async () => (await store.get(recordKey))?.etag !== observed, 5000, 'a heartbeat');
     }
     finish?.();
     await waitFor(async () => (await worker.getJob(id))?.state === 'completed', 5000, 'completion');

@@ -341,7 +341,13 @@ export class Processor {
         attempt: record.attempt,
         maxAttempts: record.maxAttempts,
         signal: controller.signal,
-        extendLease: () => claimed.heartbeat(),
+        // A loss found by the handler's own heartbeat aborts the signal too, as an automatic one does:
+        // work the handler started with the signal stops with it.
+        extendLease: () =>
+          claimed.heartbeat().catch((error: unknown) => {
+            if (claimed.status === 'lost') controller.abort(error);
+            throw error;
+          }),
       }),
     );
     const outcomes: Promise<{ ok: true; result: unknown } | { ok: false; error: unknown }>[] = [

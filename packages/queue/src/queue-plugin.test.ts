@@ -34,12 +34,19 @@ describe('QueuePlugin on a hub', () => {
     expect(members[0]?.hub.coordination.get('queue-emails')?.mode).toBe('global');
 
     const done: string[] = [];
-    for (const { plugin } of members) plugin.process(({ id }) => {
-      done.push(id);
-      return Promise.resolve();
-    }, { concurrency: 2 });
+    const processors = members.map(({ plugin }) =>
+      plugin.process(({ id }) => {
+        done.push(id);
+        return Promise.resolve();
+      }, { concurrency: 2 }),
+    );
     const ids = await members[0]?.plugin.enqueueMany(Array.from({ length: 20 }, (_value, index) => ({ data: { index } }))) ?? [];
     await waitUntil(() => done.length >= 20);
+    // Then no late duplicate can come: every record is completed (no claim can be made on it any
+    // more), and stopping the processors waits for any handler run still in flight.
+    const queue = members[0]?.plugin;
+    await waitUntil(async () => (await Promise.all(ids.map(async (id) => (await queue?.getJob(id))?.state))).every((state) => state === 'completed'));
+    await Promise.all(processors.map((processor) => processor.stop()));
     expect([...done].sort()).toEqual([...ids].sort());
   });
 
@@ -78,14 +85,16 @@ describe('QueuePlugin on a hub', () => {
     const id = await plugin.enqueue({ work: 1 });
     await waitUntil(() => started);
     const completions: string[] = [];
-    plugin.process(({ id: jobId, attempt }) => {
+    const processor = plugin.process(({ id: jobId, attempt }) => {
       completions.push(`${jobId}#${attempt}`);
       return Promise.resolve();
     });
     await waitUntil(() => completions.length > 0, 5000);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // No late duplicate: once the record is completed nothing can claim it, and stop() waits for
+    // a handler run still in flight.
+    await waitUntil(async () => (await plugin.getJob(id))?.state === 'completed', 5000);
+    await processor.stop();
     expect(completions).toEqual([`${id}#2`]);
-    expect((await plugin.getJob(id))?.state).toBe('completed');
   });
 
   it('stops its leader duties and processing on disconnect', async () => {

@@ -215,6 +215,9 @@ function behaviourSuite(getStore: () => ObjectStore): void {
     await expect(queue.enqueue(1, { priority: 1.5 })).rejects.toMatchObject({ code: 'INVALID_JOB_OPTIONS', option: 'priority' });
     await expect(queue.enqueueMany([{ data: 1 }, { data: undefined }])).rejects.toMatchObject({ code: 'INVALID_JOB_DATA' });
     expect(await queue.stats()).toMatchObject({ ready: 0, delayed: 0, dead: 0, total: 0 });
+    // A job that is not there: getJob says undefined, requireJob says why in a typed error.
+    expect(await queue.getJob('0000000000000nonexistent')).toBeUndefined();
+    await expect(queue.requireJob('0000000000000nonexistent')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND', jobId: '0000000000000nonexistent' });
   });
 }
 

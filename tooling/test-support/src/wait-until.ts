@@ -1,12 +1,15 @@
-/** Resolves once `condition()` holds, checking every 5 ms; rejects after `timeoutMs`. */
-export function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+/**
+ * Resolves once `condition()` holds (it may be async, e.g. a read of the store), checking every
+ * 5 ms; rejects after `timeoutMs`, or when `condition` throws.
+ */
+export function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (condition()) resolve();
+    const check = async (): Promise<void> => {
+      if (await condition()) resolve();
       else if (Date.now() - started > timeoutMs) reject(new Error(`condition not met within ${timeoutMs} ms`));
-      else setTimeout(check, 5);
+      else setTimeout(() => void check().catch(reject), 5);
     };
-    check();
+    check().catch(reject);
   });
 }

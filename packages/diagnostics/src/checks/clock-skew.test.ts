@@ -1,10 +1,17 @@
 import { createServer, type Server } from 'node:http';
-import { MemoryStore } from '@baton/storage';
+import { MemoryStore, type ObjectStore } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { disconnectAll, findingOf, hubOn, quickDiagnose, RELAXED } from '../test-support/hubs';
+import { disconnectAll, findingOf, hubOn, quickDiagnose, RELAXED, skippedReason } from '../test-support/hubs';
 import { ScriptedStore } from '../test-support/scripted-store';
 
 afterEach(disconnectAll);
+
+/** A copy without the backend's modification time: what a store with no clock returns. */
+function withoutClock<Value extends { lastModified?: Date }>(value: Value): Value {
+  const copy = { ...value };
+  delete copy.lastModified;
+  return copy;
+}
 
 describe('clock-skew (information only)', () => {
   it("reports a store whose clock is an hour ahead, from its objects' modification times", async () => {
@@ -34,5 +41,26 @@ describe('clock-skew (information only)', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('skips a store that reports no clock (no modification times, no Date header URL)', async () => {
+    const inner = new MemoryStore();
+    const store: ObjectStore = {
+      capabilities: inner.capabilities,
+      description: 'a store without modification times',
+      get: async (key, options) => {
+        const object = await inner.get(key, options);
+        return object === undefined ? undefined : withoutClock(object);
+      },
+      put: (key, body, options) => inner.put(key, body, options),
+      delete: (key, options) => inner.delete(key, options),
+      list: async (options) => {
+        const page = await inner.list(options);
+        return { ...page, entries: page.entries.map(withoutClock) };
+      },
+    };
+    const report = await quickDiagnose(await hubOn(store));
+    expect(skippedReason(report, 'clock-skew')).toMatch(/reported no clock/);
+    expect(report.findings.filter((entry) => entry.check === 'clock-skew')).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
-import { namespaceKeys } from '@baton/coordinator-core';
-import { MemoryStore } from '@baton/storage';
+import { COORDINATOR_ROOT, namespaceKeys } from '@baton/coordinator-core';
+import { AccessDeniedError, MemoryStore } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { disconnectAll, findingOf, hubOn, problems, quickDiagnose } from '../test-support/hubs';
+import { disconnectAll, findingOf, hubOn, problems, quickDiagnose, skippedReason } from '../test-support/hubs';
+import { ScriptedStore } from '../test-support/scripted-store';
 
 afterEach(disconnectAll);
 
@@ -22,5 +23,27 @@ describe('key-collisions (guide section 10)', () => {
     // plg_<plugin>/coordinator/ for a plugin named "coordinator_global" would be plg_coordinator_global/coordinator/.
     await expect(hub.usePlugin({ name: 'coordinator_global', coordinationMode: 'per-plugin' })).rejects.toThrow(/global coordinators' folder/);
     expect(problems(await quickDiagnose(hub, { namespace: 'coordinator' }))).toEqual([]);
+  });
+
+  it("finds registrations of another namespace in a namespace's workers folder", async () => {
+    const store = new MemoryStore();
+    await (await hubOn(store)).getGlobalCoordinator('namespace-a');
+    const stray = { format: 'baton.worker/v1', workerId: 'gcs-b-1', namespace: 'namespace-b', hostname: 'host', pid: 1, startedAt: 0, lastHeartbeat: Date.now(), sequence: 1, isLeader: false, epoch: 1 };
+    await store.put(namespaceKeys('namespace-a').worker('gcs-b-1'), JSON.stringify(stray));
+    const report = await quickDiagnose(await hubOn(store), { namespace: 'namespace-a' });
+    const finding = findingOf(report, 'key-collisions.foreign-registrations');
+    expect(finding.severity).toBe('error');
+    expect(finding.evidence).toEqual({ folder: 'namespace-a', registrations: [{ workerId: 'gcs-b-1', namespace: 'namespace-b' }] });
+  });
+
+  it('skips, naming the error, when the coordinators\' root cannot be listed from outside a worker', async () => {
+    const store = new ScriptedStore({
+      before: (operation, key) => {
+        if (operation === 'list' && key === `${COORDINATOR_ROOT}/`) throw new AccessDeniedError('Access Denied', { operation, key });
+      },
+    });
+    const report = await quickDiagnose(await hubOn(store));
+    expect(skippedReason(report, 'key-collisions')).toMatch(new RegExp(`^cannot list ${COORDINATOR_ROOT}/: Access Denied`));
+    expect(report.findings.filter((entry) => entry.check === 'key-collisions')).toEqual([]);
   });
 });

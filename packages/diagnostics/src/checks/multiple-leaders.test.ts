@@ -2,6 +2,7 @@ import { LEASE_RECORD_FORMAT, namespaceKeys, type WorkerRecord } from '@baton/co
 import { MemoryStore } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { disconnectAll, findingOf, hubOn, problems, quickDiagnose } from '../test-support/hubs';
+import { ScriptedStore } from '../test-support/scripted-store';
 
 afterEach(disconnectAll);
 const keys = namespaceKeys('default');
@@ -44,5 +45,25 @@ describe('multiple-leaders (guide section 2)', () => {
     }, 50);
     const report = await quickDiagnose(hub);
     expect(problems(report)).toContain('multiple-leaders.announced-twice');
+  });
+
+  it('sees the lease epoch go backwards between two samples (state.json restored from a backup)', async () => {
+    const store = new ScriptedStore();
+    let epoch = 9;
+    // Every read of the lease record finds it rewritten one epoch lower than the read before.
+    store.script.before = async (operation, key) => {
+      if (operation !== 'get' || key !== keys.state) return;
+      const record = { format: LEASE_RECORD_FORMAT, namespace: 'default', leader: null, epoch, renewals: 1, leaseTimeout: 300, previousLeader: null, acquiredAt: 0, renewedAt: 0 };
+      epoch -= 1;
+      await store.inner.put(keys.state, JSON.stringify(record));
+    };
+    const report = await quickDiagnose(await hubOn(store), { samples: 3 });
+    const finding = findingOf(report, 'multiple-leaders.epoch-regressed');
+    expect(finding.severity).toBe('error');
+    expect(finding.evidence.regressions).toEqual([
+      { from: 9, to: 8 },
+      { from: 8, to: 7 },
+    ]);
+    expect(report.exitCode).toBe(2);
   });
 });

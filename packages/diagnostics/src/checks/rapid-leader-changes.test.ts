@@ -1,6 +1,6 @@
 import { MemoryStore } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { disconnectAll, findingOf, hubOn, quickDiagnose, RELAXED } from '../test-support/hubs';
+import { disconnectAll, findingOf, hubOn, quickDiagnose, RELAXED, skippedReason } from '../test-support/hubs';
 
 afterEach(disconnectAll);
 
@@ -40,5 +40,12 @@ describe('rapid-leader-changes (guide section 3)', () => {
     const report = await quickDiagnose(await hubOn(store, RELAXED), { windowMs: 600, samples: 4 });
     expect(findingOf(report, 'rapid-leader-changes.changed').severity).toBe('info');
     expect(report.exitCode).toBe(0);
+  });
+
+  it('skips a single sample: changes need a window', async () => {
+    const hub = await hubOn(new MemoryStore());
+    await hub.getGlobalCoordinator();
+    expect(skippedReason(await quickDiagnose(hub, { samples: 1 }), 'rapid-leader-changes')).toMatch(/at least two samples/);
+    expect((await quickDiagnose(hub, { samples: 2 })).checks.find((check) => check.id === 'rapid-leader-changes')?.status).toBe('pass');
   });
 });

@@ -56,4 +56,16 @@ describe('service-start (guide section 1)', () => {
     const report = await quickDiagnose(hub);
     expect(problems(report)).toContain('service-start.not-running');
   });
+
+  it('reports a hub that was disconnected under the coordinator it is asked about', async () => {
+    const hub = await hubOn(new MemoryStore());
+    const coordinator = await hub.getGlobalCoordinator();
+    await hub.disconnect();
+    const report = await quickDiagnose(hub, { coordinator });
+    const finding = findingOf(report, 'service-start.hub-disconnected');
+    expect(finding.severity).toBe('error');
+    expect(finding.fix).toContain('connect()');
+    // The disconnected hub is the cause: not-running would only repeat it.
+    expect(problems(report)).not.toContain('service-start.not-running');
+  });
 });

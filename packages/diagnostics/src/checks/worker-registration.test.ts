@@ -1,7 +1,8 @@
 import { LEASE_RECORD_FORMAT, namespaceKeys, type WorkerRecord } from '@baton/coordinator-core';
-import { MemoryStore } from '@baton/storage';
+import { AccessDeniedError, MemoryStore } from '@baton/storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { disconnectAll, findingOf, hubOn, problems, quickDiagnose } from '../test-support/hubs';
+import { ScriptedStore } from '../test-support/scripted-store';
 
 afterEach(disconnectAll);
 const keys = namespaceKeys('default');
@@ -36,5 +37,18 @@ describe('worker-registration (guide section 4)', () => {
     await store.put(keys.worker('gcs-default-1-broken'), '{"format":');
     const broken = await quickDiagnose(await hubOn(store));
     expect(findingOf(broken, 'worker-registration.unreadable').evidence.keys).toEqual([keys.worker('gcs-default-1-broken')]);
+  });
+
+  it('reports registrations that cannot be listed, and names the permission to grant', async () => {
+    const store = new ScriptedStore({
+      before: (operation, key) => {
+        if (operation === 'list' && key === keys.workersPrefix) throw new AccessDeniedError('Access Denied', { operation, key });
+      },
+    });
+    const report = await quickDiagnose(await hubOn(store));
+    const finding = findingOf(report, 'worker-registration.unlistable');
+    expect(finding.severity).toBe('error');
+    expect(finding.evidence).toMatchObject({ prefix: keys.workersPrefix, error: { code: 'ACCESS_DENIED' } });
+    expect(finding.fix).toContain('s3:ListBucket');
   });
 });

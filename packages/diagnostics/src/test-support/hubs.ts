@@ -43,3 +43,10 @@ export function findingOf(report: DiagnosticReport, id: string): Finding {
   if (found === undefined) throw new Error(`no finding ${id}; found ${JSON.stringify(report.findings.map((finding) => finding.id))}`);
   return found;
 }
+
+/** Why the check `id` skipped, or a failure naming its status instead. */
+export function skippedReason(report: DiagnosticReport, id: string): string {
+  const result = report.checks.find((check) => check.id === id);
+  if (result?.status !== 'skipped') throw new Error(`check ${id} did not skip: ${JSON.stringify(result)}`);
+  return result.skippedReason ?? '';
+}

@@ -79,9 +79,20 @@ export class PausingStore implements ObjectStore {
   }
 }
 
-/** Test helper: a clock whose wall and monotonic times run in real time, plus an offset that tests advance. */
+/**
+ * Test helper: a clock whose wall and monotonic times run in real time, plus an offset that tests
+ * advance. `{ stopped: true }` keeps it at its start but for the offset: for a test that judges
+ * expiry to the millisecond and needs no real timer, so a slow store cannot move it on.
+ */
 export class AdjustableClock {
   #offset = 0;
+  readonly #startWall = Date.now();
+  readonly #startMonotonic = performance.now();
+  readonly #stopped: boolean;
+
+  constructor(options: { stopped?: boolean } = {}) {
+    this.#stopped = options.stopped ?? false;
+  }
 
   /** Moves both clocks forward by `milliseconds`. */
   advance(milliseconds: number): void {
@@ -89,8 +100,8 @@ export class AdjustableClock {
   }
 
   /** Wall ms. */
-  wallNow = (): number => Date.now() + this.#offset;
+  wallNow = (): number => (this.#stopped ? this.#startWall : Date.now()) + this.#offset;
 
   /** Monotonic ms. */
-  monotonicNow = (): number => performance.now() + this.#offset;
+  monotonicNow = (): number => (this.#stopped ? this.#startMonotonic : performance.now()) + this.#offset;
 }

@@ -38,6 +38,7 @@ describe('resolveCoordinatorConfig', () => {
     }
     expect(caught).toBeInstanceOf(CoordinatorConfigError);
     expect((caught as CoordinatorConfigError).field).toBe(field);
+    expect((caught as CoordinatorConfigError).code).toBe('INVALID_COORDINATOR_OPTIONS');
     expect((caught as CoordinatorConfigError).message).toMatch(rule);
     expect((caught as CoordinatorConfigError).message).toContain(`globalCoordinator.${field}`);
   });

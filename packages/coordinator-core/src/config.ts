@@ -64,6 +64,9 @@ export const MINIMUM_SAFETY_MARGIN = 0.1;
 
 /** A coordinator option breaks a rule. `field` and `rule` say which; `block` is where it was given. */
 export class CoordinatorConfigError extends Error {
+  /** `INVALID_COORDINATOR_OPTIONS`, as the queue's and TTL's option errors carry theirs. */
+  readonly code = 'INVALID_COORDINATOR_OPTIONS';
+
   constructor(
     readonly field: string,
     readonly rule: string,

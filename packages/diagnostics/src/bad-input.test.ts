@@ -291,7 +291,7 @@ function badInputTests(backend: Backend): void {
   it('a process given a misspelt option (leaseTimout, concurency, stratgy) refuses to start with the typed config error and exit code 1', async () => {
     const { url } = await setUp();
     const cases = [
-      { extraOptions: { globalCoordinator: { leaseTimout: 1000 } }, name: 'CoordinatorConfigError', code: undefined, message: /leaseTimout.*did you mean leaseTimeout/ },
+      { extraOptions: { globalCoordinator: { leaseTimout: 1000 } }, name: 'CoordinatorConfigError', code: 'INVALID_COORDINATOR_OPTIONS', message: /leaseTimout.*did you mean leaseTimeout/ },
       { extraOptions: { process: { concurency: 4 } }, name: 'InvalidQueueOptionsError', code: 'INVALID_QUEUE_OPTIONS', message: /concurency/ },
       { extraOptions: { ttl: { stratgy: 'archive' } }, name: 'InvalidTTLOptionsError', code: 'INVALID_TTL_OPTIONS', message: /stratgy/ },
     ];
